@@ -1,0 +1,291 @@
+/**
+ * Google Cloud Storage backend for `gs://bucket/prefix` remotes (also `gcs://`).
+ *
+ * Configuration (spec 9.2, iterative/dvc-gs): projectname, credentialpath (service-account JSON,
+ * used as keyFilename), endpointurl (apiEndpoint: emulators such as fake-gcs-server),
+ * allow_anonymous_login; otherwise Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS,
+ * gcloud ADC, metadata server).
+ *
+ * Decisions:
+ * - Uploads stream from the file. Below `resumableThreshold` (default 8 MiB, GCS's own guidance for
+ *   "small" objects; gcsfs switches at 5 MiB) a single multipart request; at or above it a resumable
+ *   upload sent as one streamed request (no chunkSize, so nothing is buffered). When the caller
+ *   knows the body's MD5 it is sent as `md5Hash` and GCS refuses a body that does not match.
+ * - The library's download validation is off: transfer re-hashes every downloaded object anyway
+ *   (with the object's own hash name), so a second MD5/CRC32C pass would only cost CPU.
+ * - The library's auto-retry is off; retry.ts wraps every request so there is one policy.
+ * - Listing pages with autoPaginate: false, 1000 names per page, `fields` trimmed to names.
+ * - Like S3, a "false" from exists() triggers a one-time bucket check, so a wrong bucket is an error.
+ * - Anonymous access (public buckets) uses the library's "custom endpoint" mode, which sends
+ *   requests without credentials.
+ */
+import { createReadStream } from "node:fs";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Bucket, Storage as GcsClient } from "@google-cloud/storage";
+import { DvxError } from "../errors.js";
+import { abortError, httpStatusOf, withRetry, type RetryPolicy } from "./retry.js";
+import { describeSdkError, networkProblem, remoteError, safeEndpoint, type RemoteContext } from "./remoteErrors.js";
+import { joinKey, optBool, optStr, type RemoteConfig, type Storage, type WriteOptions, type WriteSource } from "./storage.js";
+
+export const GCS_DEFAULTS = {
+  resumableThreshold: 8 * 1024 * 1024,
+};
+
+export interface GcsTuning {
+  jobs: number;
+  retry?: Partial<RetryPolicy>;
+  resumableThreshold?: number;
+}
+
+export function parseGcsUrl(url: string): { bucket: string; prefix: string } {
+  const m = /^(?:gs|gcs):\/\/([^/]*)\/?(.*)$/i.exec(url);
+  if (!m || !m[1]) throw new DvxError("REMOTE_ERROR", `invalid GCS url '${url}' (expected gs://bucket[/prefix])`, { data: { url } });
+  return { bucket: m[1], prefix: m[2]!.replace(/^\/+|\/+$/g, "") };
+}
+
+export async function createGcsStorage(remote: RemoteConfig, tuning: GcsTuning): Promise<GcsStorage> {
+  const { Storage } = await import("@google-cloud/storage");
+  const o = remote.options;
+  const endpoint = optStr(o.endpointurl);
+  const keyFilename = optStr(o.credentialpath);
+  const project = optStr(o.projectname);
+  const anonymous = optBool(o.allow_anonymous_login, false);
+  const client = new Storage({
+    ...(project ? { projectId: project } : {}),
+    ...(keyFilename && !anonymous ? { keyFilename } : {}),
+    // A custom endpoint (also the default one spelled with a trailing '/') switches the library to
+    // unauthenticated requests, which is what anonymous access needs.
+    ...(endpoint ? { apiEndpoint: endpoint } : anonymous ? { apiEndpoint: "https://storage.googleapis.com/" } : {}),
+    ...(endpoint && keyFilename && !anonymous ? { useAuthWithCustomEndpoint: true } : {}),
+    retryOptions: { autoRetry: false },
+  });
+  return new GcsStorage(client, remote, tuning, endpoint);
+}
+
+export class GcsStorage implements Storage {
+  readonly url: string;
+  readonly kind = "object" as const;
+  private readonly bucket: Bucket;
+  private readonly bucketName: string;
+  private readonly root: string;
+  private readonly ctx: RemoteContext;
+  private readonly retry: Partial<RetryPolicy> | undefined;
+  private readonly jobs: number;
+  private readonly resumableThreshold: number;
+  private bucketChecked: Promise<void> | undefined;
+
+  constructor(
+    client: GcsClient,
+    remote: RemoteConfig,
+    tuning: GcsTuning,
+    endpoint: string | undefined,
+  ) {
+    const { bucket, prefix } = parseGcsUrl(remote.url);
+    this.bucketName = bucket;
+    this.bucket = client.bucket(bucket);
+    this.root = prefix;
+    this.url = `gs://${bucket}${prefix ? `/${prefix}` : ""}`;
+    this.ctx = { name: remote.name, url: this.url, ...(endpoint ? { endpoint: safeEndpoint(endpoint) } : {}), secrets: [] };
+    this.retry = tuning.retry;
+    this.jobs = Math.max(1, tuning.jobs);
+    this.resumableThreshold = tuning.resumableThreshold ?? GCS_DEFAULTS.resumableThreshold;
+  }
+
+  private key(k: string): string {
+    return joinKey(this.root, k);
+  }
+
+  private run<T>(op: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withRetry(op, { ...(this.retry ? { policy: this.retry } : {}), ...(signal ? { signal } : {}) });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.size(key)) !== undefined;
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    try {
+      const [md] = await this.run(() => this.bucket.file(this.key(key)).getMetadata());
+      return Number(md.size ?? 0);
+    } catch (e) {
+      if (httpStatusOf(e) === 404) {
+        await this.checkBucket();
+        return undefined;
+      }
+      throw this.mapError(e, "check", key);
+    }
+  }
+
+  private checkBucket(): Promise<void> {
+    this.bucketChecked ??= (async () => {
+      let exists = true;
+      try {
+        [exists] = await this.run(() => this.bucket.exists());
+      } catch {
+        return; // not conclusive (e.g. no storage.buckets.get permission)
+      }
+      if (!exists) throw this.noSuchBucket();
+    })();
+    return this.bucketChecked;
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const full = this.key(prefix);
+    const strip = this.root ? this.root.length + 1 : 0;
+    let pageToken: string | undefined;
+    do {
+      let files;
+      let next: { pageToken?: string } | null | undefined;
+      try {
+        [files, next] = (await this.run(() =>
+          this.bucket.getFiles({
+            prefix: full,
+            autoPaginate: false,
+            maxResults: 1000,
+            fields: "items(name),nextPageToken",
+            ...(pageToken ? { pageToken } : {}),
+          }),
+        )) as unknown as [{ name: string }[], { pageToken?: string } | null];
+      } catch (e) {
+        throw this.mapError(e, "list", prefix);
+      }
+      for (const f of files) {
+        if (!f.name || f.name.endsWith("/")) continue;
+        yield f.name.slice(strip);
+      }
+      pageToken = next?.pageToken;
+    } while (pageToken);
+  }
+
+  async read(key: string): Promise<Readable> {
+    return this.run(async () => {
+      const stream = this.bucket.file(this.key(key)).createReadStream({ validation: false, decompress: false });
+      // The request starts when the stream is first read; wait for the first bytes (or the end, or
+      // an error) so a missing object rejects here instead of surfacing mid-transfer.
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const cleanup = (): void => {
+            stream.off("readable", onReadable);
+            stream.off("error", onError);
+          };
+          const onReadable = (): void => {
+            cleanup();
+            resolve();
+          };
+          const onError = (e: unknown): void => {
+            cleanup();
+            reject(e);
+          };
+          stream.on("readable", onReadable);
+          stream.on("error", onError);
+        });
+      } catch (e) {
+        stream.destroy();
+        if (httpStatusOf(e) === 404) {
+          const bucketMissing = /bucket/i.test(String((e as Error).message)) && !(await this.bucket.exists().then(([x]) => x, () => true));
+          if (bucketMissing) throw this.noSuchBucket();
+          throw new DvxError("NOT_FOUND", `'${key}' not found in remote '${this.ctx.name}' (${this.url})`, {
+            data: { remote: this.ctx.name, key },
+          });
+        }
+        throw e; // retried when transient, mapped below otherwise
+      }
+      return stream;
+    }).catch((e: unknown) => {
+      throw this.mapError(e, "read", key);
+    });
+  }
+
+  async write(key: string, src: WriteSource, opts: WriteOptions = {}): Promise<void> {
+    if (opts.signal?.aborted) throw abortError(opts.signal);
+    const size = Buffer.isBuffer(src) ? src.length : src.size;
+    const md5 = opts.md5 && /^[0-9a-f]{32}$/.test(opts.md5) ? Buffer.from(opts.md5, "hex").toString("base64") : undefined;
+    const file = this.bucket.file(this.key(key));
+    try {
+      await this.run(async () => {
+        const body = Buffer.isBuffer(src) ? Readable.from([src]) : createReadStream(src.path);
+        const ws = file.createWriteStream({
+          resumable: size >= this.resumableThreshold,
+          validation: false,
+          contentType: "application/octet-stream",
+          ...(md5 ? { metadata: { md5Hash: md5 } } : {}),
+        });
+        const counter = new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            opts.onBytes?.(chunk.length);
+            cb(null, chunk);
+          },
+        });
+        await pipeline(body, counter, ws, ...(opts.signal ? [{ signal: opts.signal }] : []));
+      }, opts.signal);
+    } catch (e) {
+      if (opts.signal?.aborted) throw abortError(opts.signal);
+      if (httpStatusOf(e) === 400 && /md5|hash|checksum/i.test(String((e as Error).message))) {
+        throw new DvxError(
+          "CORRUPT_OBJECT",
+          `remote '${this.ctx.name}' (${this.url}) refused '${key}': its content does not match its MD5 (the local copy is corrupt or was changed)`,
+          { data: { remote: this.ctx.name, key } },
+        );
+      }
+      throw this.mapError(e, "write", key);
+    }
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < keys.length) {
+        const key = keys[next++]!;
+        try {
+          await this.run(() => this.bucket.file(this.key(key)).delete({ ignoreNotFound: true }));
+        } catch (e) {
+          throw this.mapError(e, "delete", key);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.jobs, keys.length) }, worker));
+  }
+
+  async close(): Promise<void> {}
+
+  private noSuchBucket(): DvxError {
+    const check = this.ctx.endpoint ? `the url and endpointurl ${this.ctx.endpoint}` : "the url and projectname";
+    return remoteError(this.ctx, `bucket '${this.bucketName}' does not exist (check ${check})`, { code: "NoSuchBucket" });
+  }
+
+  private mapError(e: unknown, op: string, key: string): DvxError {
+    if (e instanceof DvxError) return e;
+    const status = httpStatusOf(e);
+    const msg = String((e as Error)?.message ?? "");
+    const data = { op, key, ...(status !== undefined ? { status } : {}) };
+    const net = networkProblem(this.ctx, e, "GCS");
+    if (net) return remoteError(this.ctx, net, data);
+    if (/could not load the default credentials/i.test(msg)) {
+      return remoteError(
+        this.ctx,
+        "no Google credentials found (set credentialpath to a service-account JSON with `dvc remote modify --local`, GOOGLE_APPLICATION_CREDENTIALS, `gcloud auth application-default login`, or allow_anonymous_login for public buckets)",
+        data,
+      );
+    }
+    if ((e as { code?: unknown }).code === "ENOENT" || /ENOENT|no such file/i.test(msg)) {
+      return remoteError(this.ctx, "cannot read the credentials file named by credentialpath (check the path)", data);
+    }
+    if (/invalid_grant|invalid_client|unauthorized_client|private key|PEM/i.test(msg) || status === 401) {
+      return remoteError(
+        this.ctx,
+        `credentials rejected by ${this.ctx.endpoint ?? "GCS"} (check credentialpath / GOOGLE_APPLICATION_CREDENTIALS and that the key is still valid)`,
+        data,
+      );
+    }
+    if (status === 403) {
+      return remoteError(
+        this.ctx,
+        `access denied (${op} '${key}'; check that the account in use may ${op === "write" || op === "delete" ? "write to" : "read"} bucket '${this.bucketName}')`,
+        data,
+      );
+    }
+    if (status === 404 && /bucket/i.test(msg)) return this.noSuchBucket();
+    return remoteError(this.ctx, `${op} '${key}' failed: ${describeSdkError(this.ctx, e)}`, data);
+  }
+}
