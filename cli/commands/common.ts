@@ -1,0 +1,42 @@
+/** Helpers shared by command modules: opening the repo with the chosen reporter, printing. */
+import { Repo } from "../../src/index.js";
+import type { CommandContext } from "../context.js";
+import { createReporter, type Reporter } from "../progress/reporter.js";
+
+export async function openRepo(ctx: CommandContext): Promise<{ repo: Repo; reporter: Reporter }> {
+  const reporter = await createReporter(ctx);
+  try {
+    const repo = Repo.open(ctx.cwd, { onProgress: reporter.onProgress });
+    return { repo, reporter };
+  } catch (e) {
+    await reporter.close();
+    throw e;
+  }
+}
+
+export function out(ctx: CommandContext, text: string): void {
+  if (!ctx.quiet) ctx.stdout.write(text.endsWith("\n") ? text : text + "\n");
+}
+
+export function json(ctx: CommandContext, value: unknown): void {
+  ctx.stdout.write(JSON.stringify(value, null, 2) + "\n");
+}
+
+/** Runs `fn` with an open repo, always closing the reporter and the repo. */
+export async function withRepo<T>(ctx: CommandContext, fn: (repo: Repo) => Promise<T>): Promise<T> {
+  const { repo, reporter } = await openRepo(ctx);
+  try {
+    return await fn(repo);
+  } finally {
+    await reporter.close();
+    repo.close();
+  }
+}
+
+export function jobsFlag(ctx: CommandContext): number | undefined {
+  const j = ctx.flags.jobs;
+  if (j === undefined) return undefined;
+  const n = Number(j);
+  if (!Number.isInteger(n) || n < 1) throw Object.assign(new Error(`--jobs must be a positive integer, got '${String(j)}'`), { name: "DvxError", code: "USAGE" });
+  return n;
+}

@@ -1,0 +1,19 @@
+import { EXIT, type CommandContext } from "../context.js";
+import { reportCheckout } from "./checkout.js";
+import { jobsFlag, json, withRepo } from "./common.js";
+import { reportTransfer } from "./transferSummary.js";
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const started = Date.now();
+  const jobs = jobsFlag(ctx);
+  const r = await withRepo(ctx, (repo) =>
+    repo.pull(ctx.args.length ? ctx.args : undefined, { cwd: ctx.cwd, remote: ctx.flags.remote as string | undefined, jobs, force: !!ctx.flags.force }),
+  );
+  if (ctx.json) {
+    json(ctx, { fetched: r.fetch.transferred, bytes: r.fetch.bytes, failed: r.fetch.failed, missing: r.fetch.missing, checkout: r.checkout });
+    return r.fetch.failed.length || r.checkout.failed.length ? EXIT.FAILED : EXIT.OK;
+  }
+  const a = reportTransfer(ctx, "fetched", r.fetch, Date.now() - started);
+  const b = reportCheckout(ctx, r.checkout);
+  return a || b;
+}

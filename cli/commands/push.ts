@@ -1,0 +1,10 @@
+import { EXIT, type CommandContext } from "../context.js";
+import { jobsFlag, withRepo } from "./common.js";
+import { reportTransfer } from "./transferSummary.js";
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const started = Date.now();
+  const jobs = jobsFlag(ctx);
+  const r = await withRepo(ctx, (repo) => repo.push(ctx.args.length ? ctx.args : undefined, { cwd: ctx.cwd, remote: ctx.flags.remote as string | undefined, jobs }));
+  return reportTransfer(ctx, "pushed", r, Date.now() - started) || EXIT.OK;
+}

@@ -1,0 +1,198 @@
+/**
+ * The command table: names, flags, help text and examples, following DVC's flags so a DVC user's
+ * muscle memory works. Kept free of heavy imports so `dvx --help` starts in bare-node time; each
+ * command's code is loaded only when it runs.
+ */
+export interface FlagSpec {
+  name: string;
+  short?: string;
+  type: "boolean" | "string";
+  multiple?: boolean;
+  help: string;
+  /** value placeholder in help */
+  arg?: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string;
+  flags: FlagSpec[];
+  example: string;
+  /** module under cli/commands/ exporting `run(ctx)` */
+  module: string;
+}
+
+export const COMMON_FLAGS: FlagSpec[] = [
+  { name: "quiet", short: "q", type: "boolean", help: "print nothing on success" },
+  { name: "verbose", short: "v", type: "boolean", help: "print a line per file/object" },
+  { name: "help", short: "h", type: "boolean", help: "show this help" },
+];
+
+const JOBS: FlagSpec = { name: "jobs", short: "j", type: "string", arg: "N", help: "parallel transfers (default: remote's jobs or 4 x CPUs)" };
+const REMOTE: FlagSpec = { name: "remote", short: "r", type: "string", arg: "NAME", help: "remote to use (default: core.remote)" };
+const JSON_FLAG: FlagSpec = { name: "json", type: "boolean", help: "print the result as JSON" };
+const RECURSIVE: FlagSpec = { name: "recursive", short: "R", type: "boolean", help: "treat directory targets as sets of outputs" };
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: "init",
+    summary: "Initialize a dvx/DVC repository in the current directory",
+    usage: "dvx init [--no-scm] [-f]",
+    flags: [
+      { name: "no-scm", type: "boolean", help: "initialize without git" },
+      { name: "force", short: "f", type: "boolean", help: "re-initialize, removing the existing .dvc/ (and local cache)" },
+    ],
+    example: "git init && dvx init",
+    module: "init",
+  },
+  {
+    name: "add",
+    summary: "Track files or directories: hash them into the cache and write .dvc files",
+    usage: "dvx add TARGET... [--no-commit] [--glob]",
+    flags: [
+      { name: "no-commit", type: "boolean", help: "write the .dvc file but do not store data in the cache" },
+      { name: "glob", type: "boolean", help: "expand wildcard targets" },
+      JSON_FLAG,
+    ],
+    example: "dvx add data/images data/labels.csv",
+    module: "add",
+  },
+  {
+    name: "status",
+    summary: "Show outputs that changed in the workspace or are missing from the cache (-c: from a remote)",
+    usage: "dvx status [TARGET...] [-c [-r NAME]] [--json]",
+    flags: [
+      { name: "cloud", short: "c", type: "boolean", help: "compare the cache with a remote instead of the workspace" },
+      REMOTE,
+      JOBS,
+      RECURSIVE,
+      JSON_FLAG,
+    ],
+    example: "dvx status --json",
+    module: "status",
+  },
+  {
+    name: "checkout",
+    summary: "Restore tracked data in the workspace from the cache",
+    usage: "dvx checkout [TARGET...] [-f] [--relink]",
+    flags: [
+      { name: "force", short: "f", type: "boolean", help: "overwrite local changes without asking" },
+      { name: "relink", type: "boolean", help: "re-create links/copies even for unchanged files" },
+      RECURSIVE,
+      JSON_FLAG,
+    ],
+    example: "dvx checkout data/images/cat.png",
+    module: "checkout",
+  },
+  {
+    name: "commit",
+    summary: "Record changes of tracked outputs in their .dvc files / dvc.lock and the cache",
+    usage: "dvx commit [TARGET...] [-f]",
+    flags: [{ name: "force", short: "f", type: "boolean", help: "commit without asking" }, RECURSIVE, JSON_FLAG],
+    example: "dvx commit data.dvc",
+    module: "commit",
+  },
+  {
+    name: "remove",
+    summary: "Stop tracking outputs: delete .dvc files and their .gitignore entries",
+    usage: "dvx remove TARGET.dvc... [--outs]",
+    flags: [{ name: "outs", type: "boolean", help: "also delete the outputs from the workspace" }],
+    example: "dvx remove data.dvc",
+    module: "remove",
+  },
+  {
+    name: "push",
+    summary: "Upload tracked data from the cache to a remote",
+    usage: "dvx push [TARGET...] [-r NAME] [-j N]",
+    flags: [REMOTE, JOBS, RECURSIVE, JSON_FLAG],
+    example: "dvx push -r storage",
+    module: "push",
+  },
+  {
+    name: "pull",
+    summary: "Download tracked data from a remote and check it out",
+    usage: "dvx pull [TARGET...] [-r NAME] [-j N] [-f]",
+    flags: [REMOTE, JOBS, RECURSIVE, { name: "force", short: "f", type: "boolean", help: "overwrite local changes" }, JSON_FLAG],
+    example: "dvx pull data/images/cat.png",
+    module: "pull",
+  },
+  {
+    name: "fetch",
+    summary: "Download tracked data from a remote into the cache",
+    usage: "dvx fetch [TARGET...] [-r NAME] [-j N]",
+    flags: [REMOTE, JOBS, RECURSIVE, JSON_FLAG],
+    example: "dvx fetch -r storage",
+    module: "fetch",
+  },
+  {
+    name: "remote",
+    summary: "Manage remotes: add, modify, default, list, remove, rename",
+    usage: "dvx remote add [-d] [--local] NAME URL | modify [--local] [--unset] NAME KEY [VALUE] | default [NAME] | list | remove NAME | rename OLD NEW",
+    flags: [
+      { name: "default", short: "d", type: "boolean", help: "(add) make it the default remote" },
+      { name: "force", short: "f", type: "boolean", help: "(add) overwrite an existing remote" },
+      { name: "local", type: "boolean", help: "write to .dvc/config.local (not tracked by git)" },
+      { name: "global", type: "boolean", help: "write to the global config" },
+      { name: "system", type: "boolean", help: "write to the system config" },
+      { name: "project", type: "boolean", help: "write to .dvc/config (default)" },
+      { name: "unset", short: "u", type: "boolean", help: "(modify, default) remove the option" },
+      JSON_FLAG,
+    ],
+    example: "dvx remote add -d storage s3://bucket/dvcstore",
+    module: "remote",
+  },
+  {
+    name: "config",
+    summary: "Get, set or list configuration options (core.*, cache.*, remote.NAME.*)",
+    usage: "dvx config [--local|--global|--system] [-u] KEY [VALUE] | -l",
+    flags: [
+      { name: "local", type: "boolean", help: "use .dvc/config.local" },
+      { name: "global", type: "boolean", help: "use the global config" },
+      { name: "system", type: "boolean", help: "use the system config" },
+      { name: "project", type: "boolean", help: "use .dvc/config (default)" },
+      { name: "unset", short: "u", type: "boolean", help: "remove the option" },
+      { name: "list", short: "l", type: "boolean", help: "list all options" },
+      JSON_FLAG,
+    ],
+    example: "dvx config cache.type hardlink,symlink",
+    module: "config",
+  },
+  {
+    name: "version",
+    summary: "Show dvx, Node and platform versions, hash backend, cache type and remotes (for bug reports)",
+    usage: "dvx version [--json]",
+    flags: [JSON_FLAG],
+    example: "dvx version",
+    module: "version",
+  },
+];
+
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name || (name === "rm" && c.name === "remove"));
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+export function suggest(word: string, choices: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of choices) {
+    const dd = distance(word, c);
+    if (dd < bestD) {
+      bestD = dd;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}

@@ -1,0 +1,10 @@
+/** dvx: a DVC-compatible, content-addressed dataset store. The public library API. */
+export { Repo, type OpenOptions, type OpOptions } from "./repo/Repo.js";
+export { DvxError, isDvxError, type DvxErrorCode } from "./errors.js";
+export type { ProgressEvent, ProgressCallback, Phase, Counts } from "./progress.js";
+export type { AddedOutput } from "./repo/add.js";
+export type { CheckoutResult } from "./repo/checkout.js";
+export type { CommitResult } from "./repo/commit.js";
+export type { StatusResult, OutStatus } from "./repo/status.js";
+export type { Output } from "./repo/outputs.js";
+export type { SyncResult, SyncOptions, CloudStatus } from "./repo/sync.js";

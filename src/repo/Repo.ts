@@ -1,0 +1,156 @@
+/**
+ * The library's entry point: `Repo.open()` / `Repo.init()`, then the data operations. Every
+ * operation takes targets as paths relative to `cwd` (default: process.cwd()), reports progress
+ * through `onProgress`, honours an AbortSignal, and throws `DvxError`s.
+ */
+import * as path from "node:path";
+import { DvxError } from "../errors.js";
+import type { HashBackend } from "../hash/md5.js";
+import type { ProgressCallback } from "../progress.js";
+import { add, type AddedOutput } from "./add.js";
+import { checkoutOutput, emptyCheckoutResult, type CheckoutResult } from "./checkout.js";
+import { commit, type CommitResult } from "./commit.js";
+import { openContext, type RepoContext } from "./context.js";
+import { loadIgnoreRules } from "./ignore.js";
+import { initRepo, type InitOptions } from "./init.js";
+import { collectOutputs, type Output } from "./outputs.js";
+import { remove } from "./remove.js";
+import { RepoLock } from "./repoLock.js";
+import { findRepoRoot } from "./root.js";
+import { status, type StatusResult } from "./status.js";
+import { cloudStatus, transfer, type CloudStatus, type SyncOptions, type SyncResult } from "./sync.js";
+import { selectOutputs } from "./targets.js";
+
+export interface OpenOptions {
+  /** hash backend: "node" (node:crypto, default) or "wasm" (hash-wasm) */
+  backend?: HashBackend;
+  onProgress?: ProgressCallback;
+}
+
+export interface OpOptions {
+  /** directory the targets are relative to (default process.cwd()) */
+  cwd?: string;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+export class Repo {
+  readonly root: string;
+  private readonly opts: OpenOptions;
+  private ctxCache: RepoContext | undefined;
+
+  private constructor(root: string, opts: OpenOptions) {
+    this.root = root;
+    this.opts = opts;
+  }
+
+  /** Opens the repository containing `dir` (walking up to the directory holding `.dvc/`). */
+  static open(dir: string = process.cwd(), opts: OpenOptions = {}): Repo {
+    return new Repo(findRepoRoot(dir), opts);
+  }
+
+  /** Creates `.dvc/` like `dvc init` and opens the new repository. */
+  static init(dir: string = process.cwd(), opts: InitOptions & OpenOptions = {}): Repo {
+    return new Repo(initRepo(dir, opts), opts);
+  }
+
+  /** The operation context; progress and signal are per call. */
+  protected ctx(op: OpOptions = {}): RepoContext {
+    this.ctxCache ??= openContext(this.root, { backend: this.opts.backend });
+    const onProgress = op.onProgress ?? this.opts.onProgress ?? (() => {});
+    return { ...this.ctxCache, onProgress, signal: op.signal };
+  }
+
+  get config() {
+    return this.ctx().config;
+  }
+
+  private abs(targets: string[] | undefined, cwd: string | undefined): string[] | undefined {
+    return targets?.map((t) => path.resolve(cwd ?? process.cwd(), t));
+  }
+
+  /** All outputs of `.dvc` files and `dvc.yaml`/`dvc.lock` stages. */
+  outputs(): Output[] {
+    return collectOutputs(this.root, loadIgnoreRules(this.root));
+  }
+
+  private async locked<T>(command: string, fn: () => Promise<T>): Promise<T> {
+    const lock = RepoLock.acquire(this.ctx().tmpDir, command);
+    try {
+      return await fn();
+    } finally {
+      lock.release();
+    }
+  }
+
+  async add(targets: string[], opts: OpOptions & { noCommit?: boolean } = {}): Promise<AddedOutput[]> {
+    if (!targets.length) throw new DvxError("USAGE", "add: at least one target is required");
+    return this.locked("add", () => add(this.ctx(opts), this.abs(targets, opts.cwd)!, opts));
+  }
+
+  async status(targets?: string[], opts: OpOptions = {}): Promise<StatusResult> {
+    const ctx = this.ctx(opts);
+    const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
+    return status(ctx, selected.map((s) => s.out), opts.cwd ?? process.cwd());
+  }
+
+  async checkout(targets?: string[], opts: OpOptions & { force?: boolean; relink?: boolean } = {}): Promise<CheckoutResult> {
+    return this.locked("checkout", async () => {
+      const ctx = this.ctx(opts);
+      const result = emptyCheckoutResult();
+      for (const s of selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd))) {
+        await checkoutOutput(ctx, s.out, opts, result, s.only);
+      }
+      return result;
+    });
+  }
+
+  async commit(targets?: string[], opts: OpOptions & { force?: boolean } = {}): Promise<CommitResult> {
+    return this.locked("commit", async () => {
+      const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
+      return commit(this.ctx(opts), selected.filter((s) => s.only === undefined).map((s) => s.out));
+    });
+  }
+
+  async remove(targets: string[], opts: OpOptions & { outs?: boolean } = {}): Promise<string[]> {
+    return this.locked("remove", async () => remove(this.ctx(opts), this.abs(targets, opts.cwd)!, opts));
+  }
+
+  /** Uploads the selected outputs' objects from the cache to their remote. */
+  async push(targets?: string[], opts: OpOptions & SyncOptions = {}): Promise<SyncResult> {
+    const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
+    return transfer(this.ctx(opts), selected, "push", opts);
+  }
+
+  /** Downloads the selected outputs' objects into the cache (verified before they enter it). */
+  async fetch(targets?: string[], opts: OpOptions & SyncOptions = {}): Promise<SyncResult> {
+    return this.locked("fetch", async () => {
+      const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
+      return transfer(this.ctx(opts), selected, "fetch", opts);
+    });
+  }
+
+  /** fetch + checkout of the same targets. */
+  async pull(targets?: string[], opts: OpOptions & SyncOptions & { force?: boolean } = {}): Promise<{ fetch: SyncResult; checkout: CheckoutResult }> {
+    return this.locked("pull", async () => {
+      const ctx = this.ctx(opts);
+      const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
+      const fetched = await transfer(ctx, selected, "fetch", opts);
+      const result = emptyCheckoutResult();
+      for (const s of selected) await checkoutOutput(ctx, s.out, { force: opts.force }, result, s.only);
+      return { fetch: fetched, checkout: result };
+    });
+  }
+
+  /** What the remote lacks (`new`), has only itself (`deleted`), or nobody has (`missing`). */
+  async cloudStatus(targets?: string[], opts: OpOptions & SyncOptions = {}): Promise<{ status: CloudStatus; remotes: string[] }> {
+    const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
+    return cloudStatus(this.ctx(opts), selected, opts);
+  }
+
+  /** Releases the state database. */
+  close(): void {
+    this.ctxCache?.state.close();
+    this.ctxCache = undefined;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Hashes an output as it is in the workspace: one file, or a directory walked into a `.dir`
+ * manifest (spec 3). With `store`, objects go into the cache in the same pass (add/commit);
+ * without, only hashes are computed (status/checkout decisions). The state DB makes an unchanged
+ * file cost one stat.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { hashFiles } from "../cache/ingest.js";
+import { DvxError } from "../errors.js";
+import { manifestOid, parseManifest, serializeManifest, type ManifestEntry } from "../formats/dirManifest.js";
+import { compareCodePoints } from "../formats/pyjson.js";
+import type { HashName } from "../odb/oid.js";
+import type { RepoContext } from "./context.js";
+import { loadIgnoreRules } from "./ignore.js";
+import { statFollow, statOf, walkDir, type WalkedFile } from "./walk.js";
+
+export interface BuiltOutput {
+  exists: boolean;
+  isDir: boolean;
+  oid?: string;
+  size?: number;
+  nfiles?: number;
+  isexec?: boolean;
+  /** directory outputs: the manifest entries (sorted) and the files they came from */
+  entries?: ManifestEntry[];
+  files?: WalkedFile[];
+  manifestBytes?: Buffer;
+}
+
+export async function buildOutput(
+  ctx: RepoContext,
+  rel: string,
+  hashName: HashName,
+  opts: { store: boolean; only?: (relpath: string) => boolean },
+): Promise<BuiltOutput> {
+  const abs = path.join(ctx.root, rel);
+  const st = statFollow(abs);
+  if (!st) return { exists: false, isDir: false };
+  if (st.isDirectory()) {
+    const rules = loadIgnoreRules(ctx.root, [rel]);
+    if (rel && rules.isIgnored(rel, true)) {
+      throw new DvxError("IGNORED_PATH", `${rel}: path is ignored by .dvcignore`, { data: { path: rel } });
+    }
+    const files = walkDir(abs, rel, rules);
+    const results = await hashFiles(
+      files.map((f) => ({ absPath: f.abs, stat: f.stat })),
+      { state: ctx.state, hashName, cache: opts.store ? ctx.cache : undefined, backend: ctx.backend, onProgress: ctx.onProgress, signal: ctx.signal },
+    );
+    const entries: ManifestEntry[] = files.map((f, i) => ({ relpath: f.rel, md5: results[i]!.md5 }));
+    const manifestBytes = serializeManifest(entries);
+    const oid = manifestOid(manifestBytes);
+    if (opts.store) await ctx.cache.addBytes(manifestBytes, hashName, { isDir: true });
+    let size = 0;
+    for (const r of results) size += r.size;
+    entries.sort((a, b) => compareCodePoints(a.relpath, b.relpath)); // the manifest's own order
+    return { exists: true, isDir: true, oid, size, nfiles: files.length, entries, files, manifestBytes };
+  }
+  if (!st.isFile()) {
+    throw new DvxError("USAGE", `${rel}: not a regular file or directory`, { data: { path: rel } });
+  }
+  const [r] = await hashFiles([{ absPath: abs, stat: statOf(st) }], {
+    state: ctx.state,
+    hashName,
+    cache: opts.store ? ctx.cache : undefined,
+    backend: ctx.backend,
+    onProgress: ctx.onProgress,
+    signal: ctx.signal,
+  });
+  const isexec = (Number(st.mode) & 0o111) !== 0;
+  return { exists: true, isDir: false, oid: r!.md5, size: r!.size, isexec };
+}
+
+/** Reads and validates a `.dir` manifest from the cache, or undefined when it is not there. */
+export async function loadManifest(ctx: RepoContext, oid: string, hashName: HashName): Promise<ManifestEntry[] | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await ctx.cache.readBytes(oid, hashName);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as DvxError).code === "NOT_FOUND") return undefined;
+    throw e;
+  }
+  if (manifestOid(bytes) !== oid) {
+    // A manifest that does not match its name is corrupt: treat as missing, never trust it.
+    return undefined;
+  }
+  return parseManifest(bytes, ctx.cache.objectPath(oid, hashName));
+}
+
+export function existsSyncSafe(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * `dvx checkout`: make the workspace match the outputs' recorded hashes, from the cache.
+ * Plan first (what to write, what to delete, what would lose local changes), then apply, so a
+ * conflict without --force writes nothing. Untracked files outside outputs are never touched.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { hashFiles } from "../cache/ingest.js";
+import { DvxError } from "../errors.js";
+import type { ManifestEntry } from "../formats/dirManifest.js";
+import type { HashName } from "../odb/oid.js";
+import { loadManifest } from "./buildOutput.js";
+import type { RepoContext } from "./context.js";
+import { loadIgnoreRules } from "./ignore.js";
+import type { Output } from "./outputs.js";
+import type { SavedOutput } from "./saveOutput.js";
+import { statFollow, statOf, walkDir, type WalkedFile } from "./walk.js";
+
+export interface CheckoutOptions {
+  force?: boolean;
+  relink?: boolean;
+}
+
+export interface CheckoutResult {
+  added: string[];
+  modified: string[];
+  deleted: string[];
+  failed: { path: string; reason: string }[];
+}
+
+export function emptyCheckoutResult(): CheckoutResult {
+  return { added: [], modified: [], deleted: [], failed: [] };
+}
+
+interface Write {
+  rel: string; // repo-relative
+  oid: string;
+  isexec?: boolean;
+  existed: boolean;
+}
+
+interface Plan {
+  writes: Write[];
+  deletes: string[]; // repo-relative files to delete
+  /** a file standing where a directory output goes, or a directory where a file goes */
+  clear?: string;
+  conflicts: string[];
+  missing: string[];
+  unchanged: number;
+}
+
+function posixJoin(a: string, b: string): string {
+  return a ? `${a}/${b}` : b;
+}
+
+async function inCache(ctx: RepoContext, oid: string, hashName: HashName): Promise<boolean> {
+  return ctx.cache.exists(oid, hashName);
+}
+
+async function planFile(ctx: RepoContext, out: Output, opts: CheckoutOptions): Promise<Plan> {
+  const plan: Plan = { writes: [], deletes: [], conflicts: [], missing: [], unchanged: 0 };
+  const abs = path.join(ctx.root, out.path);
+  const st = statFollow(abs);
+  if (st?.isFile()) {
+    const [h] = await hashFiles([{ absPath: abs, stat: statOf(st) }], { state: ctx.state, hashName: out.hashName, backend: ctx.backend });
+    if (h!.md5 === out.md5) {
+      const execOk = !out.isexec || (Number(st.mode) & 0o100) !== 0;
+      if (!opts.relink && execOk) {
+        plan.unchanged++;
+        return plan;
+      }
+    } else if (!opts.force && !(await inCache(ctx, h!.md5, out.hashName))) {
+      plan.conflicts.push(out.path);
+    }
+  } else if (st?.isDirectory()) {
+    if (!opts.force) plan.conflicts.push(out.path);
+    plan.clear = out.path;
+  }
+  if (!(await inCache(ctx, out.md5!, out.hashName))) plan.missing.push(out.path);
+  plan.writes.push({ rel: out.path, oid: out.md5!, isexec: out.isexec, existed: !!st });
+  return plan;
+}
+
+async function planDir(ctx: RepoContext, out: Output, manifest: ManifestEntry[], opts: CheckoutOptions, only?: string): Promise<Plan> {
+  const plan: Plan = { writes: [], deletes: [], conflicts: [], missing: [], unchanged: 0 };
+  const abs = path.join(ctx.root, out.path);
+  const st = statFollow(abs);
+  let wsFiles: WalkedFile[] = [];
+  if (st?.isDirectory()) {
+    wsFiles = walkDir(abs, out.path, loadIgnoreRules(ctx.root, [out.path]));
+  } else if (st) {
+    if (!opts.force) plan.conflicts.push(out.path);
+    plan.clear = out.path;
+  }
+  const within = (rel: string) => only === undefined || rel === only || rel.startsWith(only + "/");
+  wsFiles = wsFiles.filter((f) => within(f.rel));
+  const hashes = await hashFiles(
+    wsFiles.map((f) => ({ absPath: f.abs, stat: f.stat })),
+    { state: ctx.state, hashName: out.hashName, backend: ctx.backend },
+  );
+  const ws = new Map<string, string>();
+  wsFiles.forEach((f, i) => ws.set(f.rel, hashes[i]!.md5));
+  const wanted = new Set<string>();
+  for (const e of manifest) {
+    if (!within(e.relpath)) continue;
+    wanted.add(e.relpath);
+    const cur = ws.get(e.relpath);
+    if (cur === e.md5 && !opts.relink) {
+      plan.unchanged++;
+      continue;
+    }
+    if (cur !== undefined && cur !== e.md5 && !opts.force && !(await inCache(ctx, cur, out.hashName))) {
+      plan.conflicts.push(posixJoin(out.path, e.relpath));
+    }
+    if (!(await inCache(ctx, e.md5, out.hashName))) plan.missing.push(posixJoin(out.path, e.relpath));
+    plan.writes.push({ rel: posixJoin(out.path, e.relpath), oid: e.md5, existed: cur !== undefined });
+  }
+  for (const [rel, md5] of ws) {
+    if (wanted.has(rel)) continue;
+    if (!opts.force && !(await inCache(ctx, md5, out.hashName))) plan.conflicts.push(posixJoin(out.path, rel));
+    plan.deletes.push(posixJoin(out.path, rel));
+  }
+  return plan;
+}
+
+async function applyPlan(ctx: RepoContext, out: Output, plan: Plan, result: CheckoutResult): Promise<void> {
+  if (plan.clear) fs.rmSync(path.join(ctx.root, plan.clear), { recursive: true, force: true });
+  for (const rel of plan.deletes) fs.rmSync(path.join(ctx.root, rel), { force: true });
+  const dirs = new Set<string>();
+  let done = 0;
+  let bytes = 0;
+  ctx.onProgress({ type: "start", phase: "checkout", total: { files: plan.writes.length, bytes: 0 } });
+  const started = Date.now();
+  for (const w of plan.writes) {
+    if (ctx.signal?.aborted) throw new DvxError("ABORTED", "checkout aborted");
+    const abs = path.join(ctx.root, w.rel);
+    const dir = path.dirname(abs);
+    if (!dirs.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      dirs.add(dir);
+    }
+    await ctx.cache.checkoutFile(w.oid, out.hashName, abs, { isexec: w.isexec });
+    done++;
+    ctx.onProgress({ type: "item", phase: "checkout", path: w.rel, oid: w.oid, bytes: 0, done: { files: done, bytes } });
+  }
+  ctx.onProgress({ type: "end", phase: "checkout", done: { files: done, bytes }, failed: 0, elapsedMs: Date.now() - started });
+  if (out.hashName && plan.writes.length) {
+    const isDirOut = out.md5?.endsWith(".dir");
+    if (isDirOut) {
+      // directory outputs report at the output level, like DVC
+      if (plan.writes.some((w) => w.existed) || plan.deletes.length || plan.clear) result.modified.push(out.path);
+      else result.added.push(out.path);
+    } else if (plan.writes[0]!.existed) result.modified.push(out.path);
+    else result.added.push(out.path);
+  } else if (plan.deletes.length) {
+    result.modified.push(out.path);
+  }
+}
+
+/**
+ * Checks out one output, or one path inside a directory output (`only`, relative to it).
+ * Missing cache objects are reported in `result.failed`; conflicts throw (nothing written).
+ */
+export async function checkoutOutput(ctx: RepoContext, out: Output, opts: CheckoutOptions, result: CheckoutResult, only?: string): Promise<void> {
+  if (!out.cache) return;
+  if (!out.md5) {
+    result.failed.push({ path: out.path, reason: "no hash recorded (never committed)" });
+    return;
+  }
+  let plan: Plan;
+  if (out.md5.endsWith(".dir")) {
+    const manifest = await loadManifest(ctx, out.md5, out.hashName);
+    if (!manifest) {
+      result.failed.push({ path: out.path, reason: "directory manifest not in cache" });
+      return;
+    }
+    if (only !== undefined && !manifest.some((e) => e.relpath === only || e.relpath.startsWith(only + "/"))) {
+      throw new DvxError("NOT_FOUND", `${out.path}/${only}: not part of output '${out.path}'`, { data: { path: `${out.path}/${only}` } });
+    }
+    plan = await planDir(ctx, out, manifest, opts, only);
+  } else {
+    plan = await planFile(ctx, out, opts);
+  }
+  if (plan.conflicts.length) {
+    throw new DvxError("CHECKOUT_CONFLICT", `${plan.conflicts[0]}: has local changes that are not in the cache and would be lost${plan.conflicts.length > 1 ? ` (and ${plan.conflicts.length - 1} more)` : ""}; use --force to discard them`, {
+      data: { paths: plan.conflicts },
+    });
+  }
+  if (plan.missing.length) {
+    for (const p of plan.missing) result.failed.push({ path: p, reason: "not in cache" });
+    const missing = new Set(plan.missing);
+    plan.writes = plan.writes.filter((w) => !missing.has(w.rel));
+  }
+  await applyPlan(ctx, out, plan, result);
+}
+
+/**
+ * After `add`/`commit` with a link type that changes the workspace file (hardlink, symlink),
+ * replace workspace files by links into the cache. With reflink/copy nothing visible changes.
+ */
+export async function relinkOutput(ctx: RepoContext, rel: string, saved: SavedOutput): Promise<void> {
+  const first = ctx.cache.linkTypes[0];
+  if (first !== "hardlink" && first !== "symlink") return;
+  if (!saved.built.isDir) {
+    await ctx.cache.checkoutFile(saved.md5, saved.hashName, path.join(ctx.root, rel), { isexec: saved.isexec });
+    return;
+  }
+  for (const e of saved.built.entries ?? []) {
+    await ctx.cache.checkoutFile(e.md5, saved.hashName, path.join(ctx.root, rel, e.relpath), {});
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Walks a tracked directory the way DVC builds a tree (spec 3.2): regular files only, symlinks to
+ * files followed (their target is hashed), symlinks to directories skipped, broken symlinks an
+ * error, `.dvcignore` honoured, empty directories not recorded.
+ *
+ * A synchronous readdir/stat walk: for the 20,000-file tree it is I/O-cheap (everything comes from
+ * the dentry cache) and avoids a promise per entry; fast-glob adds pattern machinery we don't need
+ * here because ignore rules are already compiled.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DvxError } from "../errors.js";
+import type { IgnoreRules } from "../formats/ignorePatterns.js";
+
+export interface FileStat {
+  ino: bigint;
+  size: number;
+  mtimeNs: bigint;
+  mode: number;
+}
+
+export interface WalkedFile {
+  /** posix path relative to the walked directory */
+  rel: string;
+  abs: string;
+  stat: FileStat;
+}
+
+export function statOf(st: fs.BigIntStats): FileStat {
+  return { ino: st.ino, size: Number(st.size), mtimeNs: st.mtimeNs, mode: Number(st.mode) };
+}
+
+/**
+ * Stat a path following symlinks; a broken symlink is a DvxError naming it.
+ * Returns undefined when the path does not exist at all.
+ */
+export function statFollow(abs: string): fs.BigIntStats | undefined {
+  try {
+    return fs.statSync(abs, { bigint: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      let isLink = false;
+      try {
+        isLink = fs.lstatSync(abs).isSymbolicLink();
+      } catch {
+        // really absent
+      }
+      if (isLink) throw new DvxError("BROKEN_SYMLINK", `${abs}: broken symlink`, { data: { path: abs } });
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/**
+ * All files under `absDir`. `repoRelDir` is the directory's path relative to the repository root
+ * and is used to match ignore rules, which are repo-relative.
+ */
+export function walkDir(absDir: string, repoRelDir: string, rules: IgnoreRules | undefined): WalkedFile[] {
+  const out: WalkedFile[] = [];
+  const stack: string[] = [""];
+  while (stack.length) {
+    const relDir = stack.pop()!;
+    const dirAbs = relDir ? path.join(absDir, relDir) : absDir;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dirAbs, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw e;
+    }
+    for (const ent of entries) {
+      const rel = relDir ? `${relDir}/${ent.name}` : ent.name;
+      const repoRel = repoRelDir ? `${repoRelDir}/${rel}` : rel;
+      const abs = path.join(dirAbs, ent.name);
+      let isDir = ent.isDirectory();
+      let isFile = ent.isFile();
+      let st: fs.BigIntStats | undefined;
+      if (ent.isSymbolicLink()) {
+        st = statFollow(abs);
+        if (!st) continue;
+        if (st.isDirectory()) continue; // symlinked directories are not descended (spec 3.2)
+        isFile = st.isFile();
+        isDir = false;
+      }
+      if (isDir) {
+        if (rules?.isIgnored(repoRel, true)) continue;
+        if (ent.name === ".dvc" ) continue; // a nested DVC repository is not ours
+        stack.push(rel);
+        continue;
+      }
+      if (!isFile) continue; // sockets, fifos, devices
+      if (rules?.isIgnored(repoRel, false)) continue;
+      if (ent.name === ".dvcignore") {
+        throw new DvxError("MALFORMED_FILE", `${abs}: a .dvcignore inside a tracked directory is not allowed (move its patterns to a parent .dvcignore)`, {
+          data: { file: abs },
+        });
+      }
+      st ??= fs.statSync(abs, { bigint: true });
+      out.push({ rel, abs, stat: statOf(st) });
+    }
+  }
+  return out;
+}

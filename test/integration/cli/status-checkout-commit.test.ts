@@ -1,0 +1,176 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { age, dvx, read, tmpRepo, writeTree } from "../../helpers/cli.js";
+
+function json(r: { stdout: string }) {
+  return JSON.parse(r.stdout);
+}
+
+describe("dvx status", () => {
+  it("is {} when clean and reports modified, deleted, not in cache in DVC's shape", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { "data/foo": "foo", "data/bar": "bar", file: "x" });
+    expect(dvx(["add", "data", "file"], { cwd: dir }).code).toBe(0);
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({});
+    expect(dvx(["status"], { cwd: dir }).stdout).toBe("Data and pipelines are up to date.\n");
+
+    writeTree(dir, { "data/foo": "changed" });
+    fs.rmSync(path.join(dir, "file"));
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({
+      "data.dvc": [{ "changed outs": { data: "modified" } }],
+      "file.dvc": [{ "changed outs": { file: "deleted" } }],
+    });
+    const text = dvx(["status"], { cwd: dir }).stdout;
+    expect(text).toBe("data.dvc:\n\tchanged outs:\n\t\tmodified:           data\nfile.dvc:\n\tchanged outs:\n\t\tdeleted:            file\n");
+
+    fs.rmSync(path.join(dir, ".dvc/cache"), { recursive: true, force: true });
+    expect(json(dvx(["status", "--json", "file.dvc"], { cwd: dir }))).toEqual({ "file.dvc": [{ "changed outs": { file: "not in cache" } }] });
+  });
+
+  it("paths are relative to the current directory", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { "sub/f": "f" });
+    dvx(["add", "sub/f"], { cwd: dir });
+    writeTree(dir, { "sub/f": "g" });
+    expect(json(dvx(["status", "--json"], { cwd: path.join(dir, "sub") }))).toEqual({ "f.dvc": [{ "changed outs": { f: "modified" } }] });
+  });
+});
+
+describe("dvx checkout", () => {
+  it("restores deleted files and directories from the cache, keeps the exec bit", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { "data/a": "a", "data/sub/b": "b", "run.sh": "#!/bin/sh\n" });
+    fs.chmodSync(path.join(dir, "run.sh"), 0o755);
+    expect(dvx(["add", "data", "run.sh"], { cwd: dir }).code).toBe(0);
+    fs.rmSync(path.join(dir, "data"), { recursive: true });
+    fs.rmSync(path.join(dir, "run.sh"));
+    const r = dvx(["checkout"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("A       data");
+    expect(read(dir, "data/sub/b")).toBe("b");
+    expect(read(dir, "run.sh")).toBe("#!/bin/sh\n");
+    expect(fs.statSync(path.join(dir, "run.sh")).mode & 0o100).toBe(0o100);
+    // copies are writable workspace files, not the read-only cache objects
+    expect(fs.statSync(path.join(dir, "data/a")).mode & 0o200).toBe(0o200);
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({});
+  });
+
+  it("refuses to overwrite local changes that are not in the cache unless --force", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { f: "v1" });
+    dvx(["add", "f"], { cwd: dir });
+    writeTree(dir, { f: "local edit" });
+    const r = dvx(["checkout", "f"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/f: has local changes .* use --force/);
+    expect(read(dir, "f")).toBe("local edit");
+    expect(dvx(["checkout", "--force", "f"], { cwd: dir }).code).toBe(0);
+    expect(read(dir, "f")).toBe("v1");
+  });
+
+  it("removes files added inside a tracked directory only when their content is cached, and never touches untracked files elsewhere", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { "d/a": "a", untracked: "keep me" });
+    dvx(["add", "d"], { cwd: dir });
+    writeTree(dir, { "d/extra": "new stuff" });
+    expect(dvx(["checkout", "d"], { cwd: dir }).code).toBe(1);
+    expect(fs.existsSync(path.join(dir, "d/extra"))).toBe(true);
+    expect(dvx(["checkout", "-f", "d"], { cwd: dir }).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, "d/extra"))).toBe(false);
+    expect(read(dir, "untracked")).toBe("keep me");
+  });
+
+  it("a path inside a tracked directory checks out only that file", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { "d/a": "a", "d/b": "b" });
+    dvx(["add", "d"], { cwd: dir });
+    fs.rmSync(path.join(dir, "d"), { recursive: true });
+    expect(dvx(["checkout", "d/b"], { cwd: dir }).code).toBe(0);
+    expect(read(dir, "d/b")).toBe("b");
+    expect(fs.existsSync(path.join(dir, "d/a"))).toBe(false);
+  });
+
+  it("fails with a non-zero exit when objects are missing from the cache", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { f: "x" });
+    dvx(["add", "f"], { cwd: dir });
+    fs.rmSync(path.join(dir, "f"));
+    fs.rmSync(path.join(dir, ".dvc/cache"), { recursive: true, force: true });
+    const r = dvx(["checkout"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Checkout failed/);
+  });
+
+  for (const type of ["hardlink", "symlink", "copy"]) {
+    it(`cache.type=${type}`, () => {
+      const dir = tmpRepo();
+      expect(dvx(["config", "cache.type", type], { cwd: dir }).code).toBe(0);
+      writeTree(dir, { "d/a": "a" });
+      dvx(["add", "d"], { cwd: dir });
+      fs.rmSync(path.join(dir, "d"), { recursive: true, force: true });
+      expect(dvx(["checkout"], { cwd: dir }).code).toBe(0);
+      const p = path.join(dir, "d/a");
+      expect(fs.readFileSync(p, "utf8")).toBe("a");
+      const obj = path.join(dir, ".dvc/cache/files/md5/0c/c175b9c0f1b6a831c399e269772661");
+      if (type === "symlink") expect(fs.readlinkSync(p)).toBe(obj);
+      if (type === "hardlink") expect(fs.statSync(p).ino).toBe(fs.statSync(obj).ino);
+      if (type === "copy") expect(fs.statSync(p).ino).not.toBe(fs.statSync(obj).ino);
+      expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({});
+    });
+  }
+});
+
+describe("dvx commit and remove", () => {
+  it("commit records an edit; unchanged outputs are left byte-identical", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { f: "v1", g: "g" });
+    dvx(["add", "f", "g"], { cwd: dir });
+    const g = read(dir, "g.dvc");
+    writeTree(dir, { f: "hello\n" });
+    expect(dvx(["commit"], { cwd: dir }).code).toBe(0);
+    expect(read(dir, "f.dvc")).toBe("outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  size: 6\n  hash: md5\n  path: f\n");
+    expect(read(dir, "g.dvc")).toBe(g);
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({});
+  });
+
+  it("commit keeps extra fields and their order", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { f: "v1" });
+    dvx(["add", "f"], { cwd: dir });
+    fs.writeFileSync(path.join(dir, "f.dvc"), "outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: f\n  desc: my data\n  remote: other\n");
+    writeTree(dir, { f: "hello\n" });
+    expect(dvx(["commit", "f.dvc"], { cwd: dir }).code).toBe(0);
+    expect(read(dir, "f.dvc")).toBe("outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  size: 6\n  hash: md5\n  path: f\n  desc: my data\n  remote: other\n");
+  });
+
+  it("remove deletes the .dvc file and its .gitignore entry, keeping the data", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { f: "x", g: "y" });
+    dvx(["add", "f", "g"], { cwd: dir });
+    expect(dvx(["remove", "f.dvc"], { cwd: dir }).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, "f.dvc"))).toBe(false);
+    expect(read(dir, ".gitignore")).toBe("/g\n");
+    expect(read(dir, "f")).toBe("x");
+    expect(dvx(["remove", "g.dvc"], { cwd: dir }).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, ".gitignore"))).toBe(false);
+  });
+});
+
+describe("state: unchanged files are never hashed twice", () => {
+  it("status and re-add of an unchanged directory hash zero files", () => {
+    const dir = tmpRepo();
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) files[`d/${i % 10}/f${i}`] = `content ${i}`;
+    writeTree(dir, files);
+    age(dir, Object.keys(files));
+    expect(dvx(["add", "d"], { cwd: dir }).code).toBe(0);
+    const env = { DVX_DEBUG_HASH_COUNT: "1" };
+    const st = dvx(["status", "--json"], { cwd: dir, env });
+    expect(JSON.parse(st.stdout)).toEqual({});
+    expect(st.stderr).toMatch(/hashed 0 files/);
+    const again = dvx(["add", "d"], { cwd: dir, env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/hashed 0 files/);
+  });
+});
