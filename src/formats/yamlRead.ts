@@ -1,0 +1,344 @@
+/**
+ * YAML reading for `.dvc`, `dvc.yaml` and `dvc.lock` (spec 4-6), on the `yaml` package.
+ *
+ * Scalars are resolved like DVC's loader (ruamel.yaml `typ="safe"`, YAML 1.2 resolver), not like
+ * the `yaml` package's core schema: `1_000`, `0b11` and `0123` are ints, `.5e5` and `1e5`-without-
+ * sign-only-after-dot forms follow ruamel's float pattern, `yes`/`on` are strings, `~`/`null`/empty
+ * are null. Ints come back as numbers when they are safe integers and as bigint otherwise (so a
+ * 32-digit md5 that YAML sees as an int keeps its digits, spec 2.1). Timestamps
+ * (`2023-01-01`), which ruamel would turn into dates, are returned as their strings.
+ *
+ * Known divergence: ruamel treats U+0085, U+2028 and U+2029 as line breaks inside scalars (and
+ * writes them raw when dumping); the yaml package follows YAML 1.2, where they are ordinary
+ * characters. A string containing them that ruamel wrote in a folded/quoted form may read back
+ * with extra spaces.
+ *
+ * Returns plain objects (key order = file order, except that JS puts integer-like keys such as
+ * "10" first), arrays and scalars. Duplicate keys, complex keys, unknown tags, YAML 1.1 documents
+ * and multiple documents are rejected with MALFORMED_FILE naming the file and line.
+ */
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, type Document, type Node, type ParsedNode, type ScalarTag, type Tags } from "yaml";
+import { malformed } from "../errors.js";
+import { PyFloat } from "./pyjson.js";
+
+export interface ParseYamlOptions {
+  /** Maximum input size in UTF-8 bytes (default 64 MiB). */
+  maxBytes?: number;
+  /** Maximum nesting depth of collections (default 256). */
+  maxDepth?: number;
+  /** Floats with an integral value (`1.0`) as {@link PyFloat} instead of number (for round-trips). */
+  keepFloats?: boolean;
+}
+
+export const DEFAULT_MAX_YAML_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_YAML_DEPTH = 256;
+/** Bracket nesting (counted without regard to quoting) above which the parser is not even run. */
+const MAX_RAW_FLOW_DEPTH = 10_000;
+/** Cap on nodes after alias expansion ("billion laughs"). */
+const MAX_EXPANDED_NODES = 5_000_000;
+
+// ruamel.yaml resolver.py, YAML 1.2 (the verbose-mode whitespace removed).
+// ruamel dispatches on the first character ('_1' is a string): hence the lookaheads.
+const INT_RE = /^(?=[-+0-9])(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$/;
+const FLOAT_RE =
+  /^(?=[-+0-9.])(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const BOOL_RE = /^(?:true|True|TRUE|false|False|FALSE)$/;
+const NULL_RE = /^(?:~|null|Null|NULL)?$/;
+
+/** ruamel SafeConstructor.construct_yaml_int (1.2): underscores dropped, 0b/0x/0o prefixes. */
+function constructInt(src: string): number | bigint {
+  let s = src.replace(/_/g, "");
+  let neg = false;
+  if (s[0] === "-") neg = true;
+  if (s[0] === "-" || s[0] === "+") s = s.slice(1);
+  let v: bigint;
+  if (s === "0") v = 0n;
+  else if (s.startsWith("0b")) v = parseBigInt(s.slice(2), 2);
+  else if (s.startsWith("0x")) v = parseBigInt(s.slice(2), 16);
+  else if (s.startsWith("0o")) v = parseBigInt(s.slice(2), 8);
+  else v = parseBigInt(s, 10);
+  if (neg) v = -v;
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+function parseBigInt(digits: string, radix: number): bigint {
+  if (digits === "") throw new Error("invalid int");
+  const prefix = radix === 2 ? "0b" : radix === 8 ? "0o" : radix === 16 ? "0x" : "";
+  return BigInt(prefix + digits);
+}
+
+/** ruamel SafeConstructor.construct_yaml_float (1.2). */
+function constructFloat(src: string): number {
+  let s = src.replace(/_/g, "").toLowerCase();
+  let sign = 1;
+  if (s[0] === "-") sign = -1;
+  if (s[0] === "-" || s[0] === "+") s = s.slice(1);
+  if (s === ".inf") return sign * Infinity;
+  if (s === ".nan") return NaN;
+  const v = Number(s);
+  if (Number.isNaN(v)) throw new Error("invalid float");
+  return sign * v;
+}
+
+function makeTags(keepFloats: boolean): (tags: Tags) => Tags {
+  const nullTag: ScalarTag = {
+    tag: "tag:yaml.org,2002:null",
+    default: true,
+    identify: (v) => v === null || v === undefined,
+    test: NULL_RE,
+    resolve: () => null,
+  };
+  const boolTag: ScalarTag = {
+    tag: "tag:yaml.org,2002:bool",
+    default: true,
+    identify: (v) => typeof v === "boolean",
+    test: BOOL_RE,
+    resolve: (s) => s[0] === "t" || s[0] === "T",
+  };
+  const intTag: ScalarTag = {
+    tag: "tag:yaml.org,2002:int",
+    default: true,
+    identify: (v) => typeof v === "bigint" || Number.isInteger(v),
+    test: INT_RE,
+    resolve: (s, onError) => {
+      try {
+        return constructInt(s);
+      } catch {
+        onError(`invalid int '${s.slice(0, 40)}'`);
+        return s;
+      }
+    },
+  };
+  const floatTag: ScalarTag = {
+    tag: "tag:yaml.org,2002:float",
+    default: true,
+    identify: (v) => typeof v === "number" || v instanceof PyFloat,
+    test: FLOAT_RE,
+    resolve: (s, onError) => {
+      try {
+        const v = constructFloat(s);
+        return keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
+      } catch {
+        onError(`invalid float '${s.slice(0, 40)}'`);
+        return s;
+      }
+    },
+  };
+  return (tags: Tags) => {
+    const keep = tags.filter((t) => {
+      const name = (t as { tag?: string }).tag;
+      return name === "tag:yaml.org,2002:map" || name === "tag:yaml.org,2002:seq" || name === "tag:yaml.org,2002:str";
+    });
+    return [...keep, nullTag, boolTag, intTag, floatTag];
+  };
+}
+
+const ALLOWED_EXPLICIT_TAGS = new Set(
+  ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
+function firstLine(message: string): string {
+  const line = message.split("\n")[0] ?? message;
+  return line.replace(/ at line \d+, column \d+:?$/, "");
+}
+
+/**
+ * Parses one YAML document into plain data. Throws MALFORMED_FILE (`file:line: problem`) on
+ * syntax errors, duplicate keys, unsupported constructs and when the size or depth caps are hit.
+ */
+export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {}): unknown {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_YAML_BYTES;
+  const maxDepth = opts.maxDepth ?? DEFAULT_MAX_YAML_DEPTH;
+  if (text.length > maxBytes || Buffer.byteLength(text, "utf8") > maxBytes) {
+    throw malformed(file, `file is larger than the ${maxBytes}-byte limit`);
+  }
+  if (rawFlowDepth(text) > MAX_RAW_FLOW_DEPTH) {
+    // The yaml package runs out of memory on ~100,000 nested flow collections: refuse early.
+    throw malformed(file, `nesting too deep (more than ${maxDepth} levels)`);
+  }
+  const lineCounter = new LineCounter();
+  const options = {
+    customTags: makeTags(opts.keepFloats === true),
+    uniqueKeys: false as const,
+    merge: false,
+    prettyErrors: true,
+    lineCounter,
+    intAsBigInt: false,
+    strict: true,
+  };
+  let docs: Document.Parsed[];
+  try {
+    const parser = new Parser(lineCounter.addNewLine);
+    const composer = new Composer(options);
+    docs = Array.from(composer.compose(parser.parse(text), true, text.length)) as Document.Parsed[];
+  } catch (e) {
+    if (e instanceof RangeError) throw malformed(file, `nesting too deep (more than ${maxDepth} levels)`);
+    throw malformed(file, `cannot parse YAML (${(e as Error).message})`);
+  }
+  const lineOf = (offset: number | undefined): number | undefined =>
+    offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  if (docs.length === 0) return null;
+  if (docs.length > 1) {
+    throw malformed(file, "expected a single YAML document, found several", lineOf(docs[1]!.range[0]));
+  }
+  const doc = docs[0]!;
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) {
+    throw malformed(file, firstLine(problem.message), problem.linePos?.[0]?.line ?? lineOf(problem.pos[0]));
+  }
+  if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== "1.2") {
+    throw malformed(file, `YAML ${doc.directives.yaml.version} documents are not supported`);
+  }
+  const converter = new Converter(doc, file, maxDepth, lineOf);
+  try {
+    return converter.convert(doc.contents as ParsedNode | null, 0);
+  } catch (e) {
+    if (e instanceof RangeError) throw malformed(file, `nesting too deep (more than ${maxDepth} levels)`);
+    throw e;
+  }
+}
+
+class Converter {
+  private readonly cache = new Map<Node, unknown>();
+  private readonly sizes = new Map<Node, number>();
+  private expanded = 0;
+
+  constructor(
+    private readonly doc: Document.Parsed,
+    private readonly file: string,
+    private readonly maxDepth: number,
+    private readonly lineOf: (offset: number | undefined) => number | undefined,
+  ) {}
+
+  private fail(problem: string, node: Node | null | undefined): never {
+    throw malformed(this.file, problem, this.lineOf(node?.range?.[0]));
+  }
+
+  convert(node: ParsedNode | Node | null | undefined, depth: number): unknown {
+    if (node === null || node === undefined) return null;
+    if (depth > this.maxDepth) this.fail(`nesting too deep (more than ${this.maxDepth} levels)`, node);
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc);
+      if (!target) this.fail(`unknown alias '*${node.source}'`, node);
+      const cached = this.cache.get(target);
+      this.expanded += this.sizeOf(target, 0);
+      if (this.expanded > MAX_EXPANDED_NODES) this.fail("too many alias expansions", node);
+      if (cached !== undefined) return cached;
+      return this.convert(target, depth);
+    }
+    const tag = (node as { tag?: string }).tag;
+    if (tag !== undefined && !ALLOWED_EXPLICIT_TAGS.has(tag)) this.fail(`unsupported tag '${tag}'`, node);
+    this.expanded += 1;
+    if (this.expanded > MAX_EXPANDED_NODES) this.fail("too many nodes", node);
+    let value: unknown;
+    if (isScalar(node)) {
+      value = node.value;
+      if (value === undefined) value = null;
+    } else if (isSeq(node)) {
+      const arr: unknown[] = [];
+      for (const item of node.items) arr.push(this.convert(item as Node, depth + 1));
+      value = arr;
+    } else if (isMap(node)) {
+      value = this.convertMap(node, depth);
+    } else {
+      this.fail("unsupported YAML node", node);
+    }
+    if (node.anchor) this.cache.set(node, value);
+    return value;
+  }
+
+  /** Number of nodes of `node` with aliases expanded (memoised). */
+  private sizeOf(node: Node, depth: number): number {
+    const known = this.sizes.get(node);
+    if (known !== undefined) return known;
+    if (depth > this.maxDepth) this.fail(`nesting too deep (more than ${this.maxDepth} levels)`, node);
+    let n = 1;
+    if (isAlias(node)) {
+      const t = node.resolve(this.doc);
+      n = t ? this.sizeOf(t, depth + 1) : 1;
+    } else if (isSeq(node)) {
+      for (const item of node.items) n += item ? this.sizeOf(item as Node, depth + 1) : 1;
+    } else if (isMap(node)) {
+      for (const pair of node.items) {
+        if (pair.key) n += this.sizeOf(pair.key as Node, depth + 1);
+        if (pair.value) n += this.sizeOf(pair.value as Node, depth + 1);
+      }
+    }
+    n = Math.min(n, MAX_EXPANDED_NODES + 1);
+    this.sizes.set(node, n);
+    return n;
+  }
+
+  private keyOf(keyNode: Node | null | undefined): string {
+    let k: Node | null | undefined = keyNode;
+    if (k && isAlias(k)) k = k.resolve(this.doc);
+    if (k === null || k === undefined) return "";
+    if (!isScalar(k)) this.fail("complex mapping keys are not supported", keyNode);
+    const v = k.value;
+    if (typeof v === "string") return v;
+    // A non-string key (int, float, bool, null) keeps its source text.
+    return k.source ?? String(v);
+  }
+
+  private convertMap(node: Node, depth: number): Record<string, unknown> {
+    if (!isMap(node)) this.fail("expected a mapping", node);
+    const out: Record<string, unknown> = {};
+    const seen = new Set<string>();
+    const merges: Node[] = [];
+    for (const pair of node.items) {
+      if (!isPair(pair)) this.fail("unsupported mapping entry", node);
+      const keyNode = pair.key as Node | null;
+      if (keyNode && isScalar(keyNode) && keyNode.source === "<<" && keyNode.type === "PLAIN") {
+        merges.push(pair.value as Node);
+        continue;
+      }
+      const key = this.keyOf(keyNode);
+      if (seen.has(key)) this.fail(`duplicate key '${key.slice(0, 100)}'`, keyNode ?? node);
+      seen.add(key);
+      setKey(out, key, this.convert(pair.value as Node | null, depth + 1));
+    }
+    if (merges.length === 0) return out;
+    // Merge keys (ruamel SafeConstructor.flatten_mapping): merged pairs come first; the last
+    // mapping of a merge sequence is flattened first; explicit keys override merged ones.
+    const sources: Node[] = [];
+    for (const m of merges) {
+      const target = m && isAlias(m) ? m.resolve(this.doc) : m;
+      if (target && isSeq(target)) {
+        const items = target.items.map((it) => (it && isAlias(it as Node) ? (it as { resolve: (d: Document) => Node | undefined }).resolve(this.doc) : it) as Node);
+        for (const it of items.reverse()) sources.push(it);
+      } else if (target) {
+        sources.push(target);
+      } else {
+        this.fail("invalid merge key value", m);
+      }
+    }
+    const merged: Record<string, unknown> = {};
+    for (const src of sources) {
+      if (!isMap(src)) this.fail("merge key value must be a mapping or a list of mappings", src);
+      const value = this.convert(src, depth + 1) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(value)) setKey(merged, k, v);
+    }
+    for (const [k, v] of Object.entries(out)) setKey(merged, k, v);
+    return merged;
+  }
+}
+
+function rawFlowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) {
+      depth--;
+    }
+  }
+  return max;
+}
+
+function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
