@@ -53,7 +53,7 @@ export interface CacheLike {
   exists(oid: string, hashName: HashName): Promise<boolean>;
   readBytes(oid: string, hashName: HashName): Promise<Buffer>;
   /** Hashes while writing a temp file; renames into place only if the hash matches, else throws CORRUPT_OBJECT. */
-  putVerified(oid: string, hashName: HashName, source: AsyncIterable<Uint8Array> | Readable): Promise<void>;
+  putVerified(oid: string, hashName: HashName, source: AsyncIterable<Uint8Array> | Readable): Promise<unknown>;
 }
 
 export interface TransferOptions {

@@ -45,7 +45,7 @@ export async function makeBigFile(path: string, size: number): Promise<string> {
     const chunk = Buffer.from(block.subarray(0, n));
     chunk.writeUInt32LE(i++, 0); // no two blocks alike
     h.update(chunk);
-    if (!ws.write(chunk)) await new Promise((r) => ws.once("drain", r));
+    if (!ws.write(chunk)) await new Promise<void>((r) => ws.once("drain", () => r()));
     left -= n;
   }
   await new Promise<void>((resolve, reject) => ws.end((e?: Error | null) => (e ? reject(e) : resolve())));

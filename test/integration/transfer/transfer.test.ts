@@ -7,7 +7,7 @@ import { isDvxError } from "../../../src/errors.js";
 import { oidKey } from "../../../src/odb/oid.js";
 import type { ProgressEvent } from "../../../src/progress.js";
 import { readAll } from "../../../src/storage/storage.js";
-import { fetch, push, remoteStatus, lookupRemoteStatus, type TransferRequest } from "../../../src/transfer/index.js";
+import { fetch, push, remoteStatus, lookupRemoteStatus, type ObjRef, type TransferRequest } from "../../../src/transfer/index.js";
 import { skipReason } from "../../helpers/peers.js";
 import {
   cleanupTemps,
@@ -99,8 +99,8 @@ for (const target of remoteTargets()) {
           [fileLegacy, "md5-dos2unix"],
           [dir3.oid, "md5"],
           [dir2.oid, "md5-dos2unix"],
-          ...dir3.entries.map((e) => [e.md5, "md5"]),
-          ...dir2.entries.map((e) => [e.md5, "md5-dos2unix"]),
+          ...dir3.entries.map((e) => [e.md5, "md5"] as const),
+          ...dir2.entries.map((e) => [e.md5, "md5-dos2unix"] as const),
         ] as const) {
           expect(readFileSync(dst.objectPath(oid, h)).equals(readFileSync(src.objectPath(oid, h)))).toBe(true);
         }
@@ -291,7 +291,7 @@ for (const target of remoteTargets()) {
         const dir = await putDir(cache, { one: Buffer.from("one"), two: Buffer.from("two") });
         await push(
           {
-            files: [ok, deleted].map((oid) => ({ oid, hashName: "md5" as const })).concat([{ oid: legacyOk, hashName: "md5-dos2unix" }]),
+            files: [ok, deleted].map((oid): ObjRef => ({ oid, hashName: "md5" })).concat([{ oid: legacyOk, hashName: "md5-dos2unix" }]),
             dirs: [{ oid: dir.oid, hashName: "md5" }],
           },
           { cache, remote },
@@ -299,7 +299,7 @@ for (const target of remoteTargets()) {
         await cache.remove(deleted, "md5");
         const st = await remoteStatus(
           {
-            files: [ok, isNew, deleted, missing].map((oid) => ({ oid, hashName: "md5" as const })).concat([{ oid: legacyOk, hashName: "md5-dos2unix" }]),
+            files: [ok, isNew, deleted, missing].map((oid): ObjRef => ({ oid, hashName: "md5" })).concat([{ oid: legacyOk, hashName: "md5-dos2unix" }]),
             dirs: [{ oid: dir.oid, hashName: "md5" }],
           },
           { cache, remote, jobs: 8 },
