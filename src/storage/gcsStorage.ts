@@ -113,7 +113,7 @@ export class GcsStorage implements Storage {
         await this.checkBucket();
         return undefined;
       }
-      throw this.mapError(e, "check", key);
+      throw await this.mapError(e, "check", key);
     }
   }
 
@@ -148,7 +148,7 @@ export class GcsStorage implements Storage {
           }),
         )) as unknown as [{ name: string }[], { pageToken?: string } | null];
       } catch (e) {
-        throw this.mapError(e, "list", prefix);
+        throw await this.mapError(e, "list", prefix);
       }
       for (const f of files) {
         if (!f.name || f.name.endsWith("/")) continue;
@@ -183,8 +183,7 @@ export class GcsStorage implements Storage {
       } catch (e) {
         stream.destroy();
         if (httpStatusOf(e) === 404) {
-          const bucketMissing = /bucket/i.test(String((e as Error).message)) && !(await this.bucket.exists().then(([x]) => x, () => true));
-          if (bucketMissing) throw this.noSuchBucket();
+          await this.checkBucket(); // once per Storage: a missing bucket is an error, not a missing object
           throw new DvxError("NOT_FOUND", `'${key}' not found in remote '${this.ctx.name}' (${this.url})`, {
             data: { remote: this.ctx.name, key },
           });
@@ -192,8 +191,8 @@ export class GcsStorage implements Storage {
         throw e; // retried when transient, mapped below otherwise
       }
       return stream;
-    }).catch((e: unknown) => {
-      throw this.mapError(e, "read", key);
+    }).catch(async (e: unknown) => {
+      throw await this.mapError(e, "read", key);
     });
   }
 
@@ -228,7 +227,7 @@ export class GcsStorage implements Storage {
           { data: { remote: this.ctx.name, key } },
         );
       }
-      throw this.mapError(e, "write", key);
+      throw await this.mapError(e, "write", key);
     }
   }
 
@@ -240,7 +239,7 @@ export class GcsStorage implements Storage {
         try {
           await this.run(() => this.bucket.file(this.key(key)).delete({ ignoreNotFound: true }));
         } catch (e) {
-          throw this.mapError(e, "delete", key);
+          throw await this.mapError(e, "delete", key);
         }
       }
     };
@@ -254,7 +253,7 @@ export class GcsStorage implements Storage {
     return remoteError(this.ctx, `bucket '${this.bucketName}' does not exist (check ${check})`, { code: "NoSuchBucket" });
   }
 
-  private mapError(e: unknown, op: string, key: string): DvxError {
+  private async mapError(e: unknown, op: string, key: string): Promise<DvxError> {
     if (e instanceof DvxError) return e;
     const status = httpStatusOf(e);
     const msg = String((e as Error)?.message ?? "");
@@ -285,7 +284,13 @@ export class GcsStorage implements Storage {
         data,
       );
     }
-    if (status === 404 && /bucket/i.test(msg)) return this.noSuchBucket();
+    if (status === 404) {
+      // An object-level 404 on a write or a listing means the bucket is not there (emulators say
+      // only "Not Found"; GCS says "The specified bucket does not exist").
+      if (/bucket/i.test(msg)) return this.noSuchBucket();
+      const exists = await this.bucket.exists().then(([x]) => x, () => true);
+      if (!exists) return this.noSuchBucket();
+    }
     return remoteError(this.ctx, `${op} '${key}' failed: ${describeSdkError(this.ctx, e)}`, data);
   }
 }

@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { isDvxError, type DvxError } from "../../../src/errors.js";
+import { openStorage } from "../../../src/storage/openStorage.js";
+import { partSizeFor } from "../../../src/storage/s3Storage.js";
+import { makeBucket, s3Peer, skipReason } from "../../helpers/peers.js";
+import { storageContract } from "./contract.js";
+
+const why = skipReason("s3");
+
+function creds(peer: NonNullable<ReturnType<typeof s3Peer>>): Record<string, string> {
+  return { endpointurl: peer.endpoint, access_key_id: peer.accessKeyId, secret_access_key: peer.secretAccessKey };
+}
+
+/** Runs `op`, expects a REMOTE_ERROR, returns it. */
+async function remoteError(op: () => Promise<unknown>): Promise<DvxError> {
+  try {
+    await op();
+  } catch (e) {
+    expect(isDvxError(e, "REMOTE_ERROR"), String(e)).toBe(true);
+    return e as DvxError;
+  }
+  throw new Error("expected a REMOTE_ERROR");
+}
+
+describe("S3 backend without a server", () => {
+  it("connection refused names the remote and the endpoint, without the secret", async () => {
+    const secret = "s3cr3t-value-never-printed";
+    const st = await openStorage({
+      name: "deadend",
+      url: "s3://bucket/prefix",
+      options: { endpointurl: "http://127.0.0.1:1", access_key_id: "AKIDEXAMPLE", secret_access_key: secret },
+    });
+    try {
+      const e = await remoteError(() => st.exists("files/md5/ab/cd"));
+      expect(e.message).toMatch(/^remote 'deadend' \(s3:\/\/bucket\/prefix\): connection refused by endpoint http:\/\/127\.0\.0\.1:1/);
+      expect(JSON.stringify(e)).not.toContain(secret);
+    } finally {
+      await st.close();
+    }
+  });
+
+  it("part size grows so an object never needs more than 10,000 parts", () => {
+    const MiB = 1024 * 1024;
+    expect(partSizeFor(100 * MiB, 16 * MiB)).toBe(16 * MiB);
+    expect(partSizeFor(1024 * 1024 * MiB, 16 * MiB)).toBe(16 * MiB); // 1 TiB / 16 MiB = 65,536 > 10,000 -> grown
+    expect(Math.ceil((1024 * 1024 * MiB) / partSizeFor(1024 * 1024 * MiB, 16 * MiB))).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe.skipIf(why !== undefined)("S3 backend on MinIO", () => {
+  const peer = s3Peer()!;
+  let n = 0;
+  storageContract("s3 (MinIO)", {
+    open: async (tuning) => {
+      const bucket = await makeBucket("s3");
+      return openStorage({ name: "s3remote", url: `s3://${bucket}/dvcstore${n++}`, options: creds(peer) }, tuning);
+    },
+    verifiesMd5: true,
+  });
+
+  it("a missing bucket is a REMOTE_ERROR naming the remote and the bucket (exists, write, list, read)", async () => {
+    const st = await openStorage({ name: "nobucket", url: "s3://no-such-bucket-dvx/x", options: creds(peer) });
+    try {
+      const ops = [
+        () => st.exists("files/md5/ab/cd"),
+        () => st.write("files/md5/ab/cd", Buffer.from("x")),
+        () => st.read("files/md5/ab/cd"),
+        async () => {
+          for await (const _ of st.list("files/")) void _;
+        },
+      ];
+      for (const op of ops) {
+        const e = await remoteError(op);
+        expect(e.message).toMatch(/^remote 'nobucket' \(s3:\/\/no-such-bucket-dvx\/x\): bucket 'no-such-bucket-dvx' does not exist/);
+      }
+    } finally {
+      await st.close();
+    }
+  });
+
+  it("bad credentials: one line naming the remote and what to check, never the secret", async () => {
+    const bucket = await makeBucket("s3");
+    const secret = "WRONG-secret-0123456789abcdef";
+    const st = await openStorage({
+      name: "badcreds",
+      url: `s3://${bucket}/p`,
+      options: { endpointurl: peer.endpoint, access_key_id: peer.accessKeyId, secret_access_key: secret },
+    });
+    const st2 = await openStorage({
+      name: "badkey",
+      url: `s3://${bucket}/p`,
+      options: { endpointurl: peer.endpoint, access_key_id: "NOSUCHKEY", secret_access_key: secret },
+    });
+    try {
+      for (const [s, name] of [
+        [st, "badcreds"],
+        [st2, "badkey"],
+      ] as const) {
+        for (const op of [() => s.exists("files/md5/ab/cd"), () => s.write("files/md5/ab/cd", Buffer.from("x")), () => s.read("ab/cd")]) {
+          const e = await remoteError(op);
+          expect(e.message).toMatch(new RegExp(`^remote '${name}' \\(s3://${bucket}/p\\): credentials rejected`));
+          expect(e.message).toMatch(/check access_key_id\/secret_access_key/);
+          expect(e.message.split("\n")).toHaveLength(1);
+          expect(JSON.stringify(e)).not.toContain(secret);
+          expect(String(e.stack)).not.toContain(secret);
+        }
+      }
+    } finally {
+      await st.close();
+      await st2.close();
+    }
+  });
+
+  it("anonymous access to a private bucket is access denied, not a crash", async () => {
+    const bucket = await makeBucket("s3");
+    const st = await openStorage({ name: "anon", url: `s3://${bucket}`, options: { endpointurl: peer.endpoint, allow_anonymous_login: "true" } });
+    try {
+      const e = await remoteError(() => st.write("files/md5/ab/cd", Buffer.from("x")));
+      expect(e.message).toMatch(/^remote 'anon' .*access denied/);
+    } finally {
+      await st.close();
+    }
+  });
+});
