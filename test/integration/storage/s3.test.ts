@@ -42,7 +42,7 @@ describe("S3 backend without a server", () => {
   it("part size grows so an object never needs more than 10,000 parts", () => {
     const MiB = 1024 * 1024;
     expect(partSizeFor(100 * MiB, 16 * MiB)).toBe(16 * MiB);
-    expect(partSizeFor(1024 * 1024 * MiB, 16 * MiB)).toBe(16 * MiB); // 1 TiB / 16 MiB = 65,536 > 10,000 -> grown
+    expect(partSizeFor(1024 * 1024 * MiB, 16 * MiB)).toBe(105 * MiB); // 1 TiB / 16 MiB = 65,536 parts > 10,000 -> grown to whole MiB
     expect(Math.ceil((1024 * 1024 * MiB) / partSizeFor(1024 * 1024 * MiB, 16 * MiB))).toBeLessThanOrEqual(10_000);
   });
 });
