@@ -21,6 +21,8 @@ export class LocalStorage implements Storage {
   readonly kind = "local" as const;
   private readonly root: string;
   private readonly name: string;
+  /** Directories known to exist (saves a mkdir per object when writing many objects). */
+  private readonly knownDirs = new Set<string>();
 
   constructor(root: string, opts: { name?: string } = {}) {
     this.root = path.resolve(root);
@@ -118,24 +120,35 @@ export class LocalStorage implements Storage {
     const dir = path.dirname(final);
     const tmp = path.join(dir, `.${randomBytes(16).toString("base64url")}.tmp`);
     try {
-      await fsp.mkdir(dir, { recursive: true });
-      if (Buffer.isBuffer(src)) {
-        await fsp.writeFile(tmp, src, { flag: "wx" });
-        opts.onBytes?.(src.length);
-      } else {
-        // Reflink where the filesystem can, else a kernel-side copy (copy_file_range).
-        await fsp.copyFile(src.path, tmp, fsc.COPYFILE_FICLONE);
-        opts.onBytes?.(src.size);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (!this.knownDirs.has(dir)) {
+            await fsp.mkdir(dir, { recursive: true });
+            this.knownDirs.add(dir);
+          }
+          if (Buffer.isBuffer(src)) await fsp.writeFile(tmp, src, { flag: "wx" });
+          // Reflink where the filesystem can, else a kernel-side copy (copy_file_range).
+          else await fsp.copyFile(src.path, tmp, fsc.COPYFILE_FICLONE);
+          break;
+        } catch (e) {
+          // The directory may have been removed under us (gc): create it again, once.
+          const srcThere = Buffer.isBuffer(src) || (await fsp.stat(src.path).then(() => true, () => false));
+          if (attempt === 1 && isMissing(e) && srcThere && this.knownDirs.delete(dir)) continue;
+          if (!srcThere) {
+            throw new DvxError("NOT_FOUND", `source file '${(src as { path: string }).path}' not found`, {
+              data: { file: (src as { path: string }).path },
+            });
+          }
+          throw e;
+        }
       }
+      opts.onBytes?.(Buffer.isBuffer(src) ? src.length : src.size);
       if (opts.signal?.aborted) throw abortError(opts.signal);
       await fsp.chmod(tmp, 0o444).catch(() => {});
       await fsp.rename(tmp, final);
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => {});
       if (e instanceof DvxError) throw e;
-      if (!Buffer.isBuffer(src) && isMissing(e) && !(await fsp.stat(src.path).then(() => true, () => false))) {
-        throw new DvxError("NOT_FOUND", `source file '${src.path}' not found`, { data: { file: src.path } });
-      }
       throw this.mapError(e, "write", key);
     }
   }

@@ -37,6 +37,15 @@ describe("LocalStorage specifics (spec 7.2)", () => {
     expect((await readAll(await st.read("files/md5/ac/bd18db4cc2f85cedef654fccc4a4d8"))).toString()).toBe("foo");
   });
 
+  it("recreates a directory removed under it (e.g. by gc) between writes", async () => {
+    const root = freshRoot();
+    const st = new LocalStorage(root);
+    await st.write("ab/one", Buffer.from("1"));
+    rmSync(join(root, "ab"), { recursive: true, force: true });
+    await st.write("ab/two", Buffer.from("2"));
+    expect((await readAll(await st.read("ab/two"))).toString()).toBe("2");
+  });
+
   it("does not list temp files of writes in progress", async () => {
     const root = freshRoot();
     const st = new LocalStorage(root);
