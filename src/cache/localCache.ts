@@ -55,6 +55,8 @@ export interface LocalCacheOptions {
   /** For writable workspace files (0o666 & ~umask); default: the process umask. */
   umask?: number;
   backend?: HashBackend;
+  /** `cache.type`: default link types for {@link LocalCache.checkoutFile}; default reflink, copy. */
+  linkTypes?: readonly LinkType[];
 }
 
 export type CheckResult = "ok" | "missing" | "corrupt";
@@ -68,7 +70,8 @@ export interface AddFileOptions {
 }
 
 export interface CheckoutFileOptions {
-  linkTypes: readonly LinkType[];
+  /** Default: the cache's `linkTypes`. */
+  linkTypes?: readonly LinkType[];
   isexec?: boolean;
 }
 
@@ -108,6 +111,7 @@ export class LocalCache {
   readonly shared: boolean;
   readonly umask: number;
   readonly backend: HashBackend;
+  readonly linkTypes: readonly LinkType[];
   private readonly knownDirs = new Set<string>();
   /** Winning link type per configured list (probed on first use, like pnpm's auto importer). */
   private readonly linkMemo = new Map<string, LinkType>();
@@ -118,6 +122,7 @@ export class LocalCache {
     this.shared = opts.shared === "group" || opts.shared === true;
     this.umask = opts.umask ?? readUmask();
     this.backend = opts.backend ?? "node";
+    this.linkTypes = opts.linkTypes?.length ? [...opts.linkTypes] : ["reflink", "copy"];
   }
 
   odbDir(hashName: HashName): string {
@@ -481,7 +486,7 @@ export class LocalCache {
    * Put one workspace file in place from the cache (spec 7.4), atomically, trying `linkTypes`
    * in order and remembering the first that works for this list. Returns the type used.
    */
-  async checkoutFile(oid: string, hashName: HashName, destAbsPath: string, opts: CheckoutFileOptions): Promise<LinkType> {
+  async checkoutFile(oid: string, hashName: HashName, destAbsPath: string, opts: CheckoutFileOptions = {}): Promise<LinkType> {
     const src = this.objectPath(oid, hashName);
     let size: number;
     try {
@@ -490,8 +495,9 @@ export class LocalCache {
       if (errCode(e) === "ENOENT") throw this.missing(oid, hashName, e);
       throw e;
     }
-    const types = opts.linkTypes.filter((t) => LINK_TYPES.includes(t));
-    if (types.length === 0) throw new DvxError("CONFIG_ERROR", `no usable cache.type in [${opts.linkTypes.join(", ")}]`);
+    const configured = opts.linkTypes ?? this.linkTypes;
+    const types = configured.filter((t) => LINK_TYPES.includes(t));
+    if (types.length === 0) throw new DvxError("CONFIG_ERROR", `no usable cache.type in [${configured.join(", ")}]`);
     await mkdir(dirname(destAbsPath), { recursive: true });
     const key = types.join(",");
     const remembered = this.linkMemo.get(key);
