@@ -29,6 +29,7 @@ export async function withRepo<T>(ctx: CommandContext, fn: (repo: Repo) => Promi
     return await fn(repo);
   } finally {
     await reporter.close();
+    if (process.env.DVX_DEBUG_HASH_COUNT) ctx.stderr.write(`hashed ${repo.hashedCount} files\n`);
     repo.close();
   }
 }

@@ -148,6 +148,11 @@ export class Repo {
     return cloudStatus(this.ctx(opts), selected, opts);
   }
 
+  /** Files read and hashed so far by this Repo (state hits excluded). */
+  get hashedCount(): number {
+    return this.ctxCache?.stats.hashed ?? 0;
+  }
+
   /** Releases the state database. */
   close(): void {
     this.ctxCache?.state.close();

@@ -45,7 +45,7 @@ export async function buildOutput(
     const files = walkDir(abs, rel, rules);
     const results = await hashFiles(
       files.map((f) => ({ absPath: f.abs, stat: f.stat })),
-      { state: ctx.state, hashName, cache: opts.store ? ctx.cache : undefined, backend: ctx.backend, onProgress: ctx.onProgress, signal: ctx.signal },
+      { state: ctx.state, hashName, cache: opts.store ? ctx.cache : undefined, backend: ctx.backend, onHashed: () => void ctx.stats.hashed++, onProgress: ctx.onProgress, signal: ctx.signal },
     );
     const entries: ManifestEntry[] = files.map((f, i) => ({ relpath: f.rel, md5: results[i]!.md5 }));
     const manifestBytes = serializeManifest(entries);
@@ -63,7 +63,7 @@ export async function buildOutput(
     state: ctx.state,
     hashName,
     cache: opts.store ? ctx.cache : undefined,
-    backend: ctx.backend,
+    backend: ctx.backend, onHashed: () => void ctx.stats.hashed++,
     onProgress: ctx.onProgress,
     signal: ctx.signal,
   });

@@ -62,7 +62,7 @@ async function planFile(ctx: RepoContext, out: Output, opts: CheckoutOptions): P
   const abs = path.join(ctx.root, out.path);
   const st = statFollow(abs);
   if (st?.isFile()) {
-    const [h] = await hashFiles([{ absPath: abs, stat: statOf(st) }], { state: ctx.state, hashName: out.hashName, backend: ctx.backend });
+    const [h] = await hashFiles([{ absPath: abs, stat: statOf(st) }], { state: ctx.state, hashName: out.hashName, backend: ctx.backend, onHashed: () => void ctx.stats.hashed++ });
     if (h!.md5 === out.md5) {
       const execOk = !out.isexec || (Number(st.mode) & 0o100) !== 0;
       if (!opts.relink && execOk) {
@@ -96,7 +96,7 @@ async function planDir(ctx: RepoContext, out: Output, manifest: ManifestEntry[],
   wsFiles = wsFiles.filter((f) => within(f.rel));
   const hashes = await hashFiles(
     wsFiles.map((f) => ({ absPath: f.abs, stat: f.stat })),
-    { state: ctx.state, hashName: out.hashName, backend: ctx.backend },
+    { state: ctx.state, hashName: out.hashName, backend: ctx.backend, onHashed: () => void ctx.stats.hashed++ },
   );
   const ws = new Map<string, string>();
   wsFiles.forEach((f, i) => ws.set(f.rel, hashes[i]!.md5));

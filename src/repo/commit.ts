@@ -64,8 +64,10 @@ function writeLockFile(ctx: RepoContext, lockRel: string, outs: Output[], saved:
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  const raw = (previousText ? parseYaml(previousText, lockRel) : { schema: "2.0", stages: {} }) as { stages?: Record<string, Record<string, unknown>> };
-  const stages = (raw.stages ??= {});
+  // keepFloats: params like `lr: 1.0` must come back as written, not as `1`
+  const raw = (previousText ? parseYaml(previousText, lockRel, { keepFloats: true }) : {}) as { stages?: Record<string, Record<string, unknown>> };
+  const stages = raw.stages ?? {};
+  const changed: Record<string, Record<string, unknown>> = {};
   for (const o of outs) {
     const s = saved.get(o)!;
     const stage = stages[o.stage!];
@@ -77,7 +79,8 @@ function writeLockFile(ctx: RepoContext, lockRel: string, outs: Output[], saved:
     const i = list.findIndex((e) => e.path === o.defPath);
     if (i >= 0) list[i] = dict;
     else list.push(dict);
-    stage.outs = list;
+    changed[o.stage!] = { ...stage, outs: list };
+    stages[o.stage!] = changed[o.stage!]!;
   }
-  writeFileAtomic(abs, serializeDvcLock(raw, previousText));
+  writeFileAtomic(abs, serializeDvcLock({ stages: changed }, previousText, lockRel));
 }

@@ -19,6 +19,8 @@ export interface RepoContext {
   state: HashState;
   backend: HashBackend;
   noScm: boolean;
+  /** counters for diagnostics and tests (files actually read and hashed) */
+  stats: { hashed: number };
   onProgress: ProgressCallback;
   signal?: AbortSignal;
 }
@@ -50,5 +52,5 @@ export function openContext(root: string, opts: { backend?: HashBackend; onProgr
   const backend: HashBackend = opts.backend ?? envBackend ?? "node";
   const state = opts.useState === false ? new NoopState() : openHashState(path.join(tmpDir, "dvx", "state.db"));
   const cache = new LocalCache(cacheDir, { linkTypes, shared, backend });
-  return { root, dvcDir, tmpDir, config, cache, state, backend, noScm, onProgress: opts.onProgress ?? (() => {}), signal: opts.signal };
+  return { root, dvcDir, tmpDir, config, cache, state, backend, noScm, stats: { hashed: 0 }, onProgress: opts.onProgress ?? (() => {}), signal: opts.signal };
 }
