@@ -76,6 +76,9 @@ export async function placeFile(objectPath: string, dest: string, type: LinkType
         break;
     }
     await rename(tmp, dest);
+    // POSIX: renaming a hard link onto another link of the same inode "does nothing" and leaves
+    // the source name in place (re-checkout of an already hardlinked file).
+    if (type === "hardlink") await unlink(tmp).catch(() => {});
   } catch (e) {
     await unlink(tmp).catch(() => {});
     throw e;

@@ -354,6 +354,9 @@ describe("checkoutFile", () => {
     expect(await cache.checkoutFile(r.oid, "md5", dest, { linkTypes: ["hardlink", "copy"] })).toBe("hardlink");
     expect(statSync(dest).ino).toBe(statSync(cache.objectPath(r.oid, "md5")).ino);
     expect(mode(dest)).toBe(0o444);
+    // again onto the same link (rename between links of one inode is a no-op): no temp left
+    await cache.checkoutFile(r.oid, "md5", dest, { linkTypes: ["hardlink"] });
+    expect(temps(ws)).toEqual([]);
     const e = await cache.addFile(wfile("empty", ""), "md5");
     const d0 = join(ws, "h0");
     await cache.checkoutFile(e.oid, "md5", d0, { linkTypes: ["hardlink"] });
