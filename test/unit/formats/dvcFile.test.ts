@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { outToDict, parseDvcFile, serializeDvcFile, serializeDvcStage } from "../../../src/formats/dvcFile.js";
 import { stageMd5 } from "../../../src/formats/stageMd5.js";
 import { DvxError } from "../../../src/errors.js";
-import { FUZZ_RUNS, onlyDvxErrors } from "./fuzz.js";
+import { FUZZ_RUNS, FUZZ_RUNS_YAML, onlyDvxErrors } from "./fuzz.js";
 
 const FILE_3X = "outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: foo\n";
 const DIR_3X = "outs:\n- md5: 5ea40360f5b4ec688df672a4db9c17d1.dir\n  size: 6\n  nfiles: 2\n  hash: md5\n  path: data\n";
@@ -48,6 +48,19 @@ describe("spec 4.4 import stage", () => {
     expect(parsed.md5).toBe("7033ee831f78a4dfec2fc71405516067");
     expect(parsed.deps[0]!.external).toBe(true);
     expect(parsed.outs[0]!.external).toBeUndefined();
+  });
+});
+
+describe("spec 4.4 repo import", () => {
+  it("reads a `dvc import` file (dep with repo info, no hash)", () => {
+    const text =
+      "md5: 0123456789abcdef0123456789abcdef\nfrozen: true\ndeps:\n- path: data/file\n  repo:\n    url: https://github.com/org/repo\n    rev_lock: 0123456789abcdef0123456789abcdef01234567\nouts:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: file\n";
+    const d = parseDvcFile(text, "file.dvc");
+    expect(d.deps[0]).toMatchObject({ path: "data/file", hashName: "md5-dos2unix" });
+    expect(d.deps[0]!.md5).toBeUndefined();
+    expect((d.deps[0]!.raw["repo"] as Record<string, unknown>)["rev_lock"]).toBe("0123456789abcdef0123456789abcdef01234567");
+    expect(serializeDvcStage(d.raw)).toBe(text);
+    expect(serializeDvcFile(d.outs.map((o) => o.raw), text)).toBe(text);
   });
 });
 
@@ -163,7 +176,7 @@ describe("properties", () => {
         );
         expect(serializeDvcFile(parsed.outs.map((o) => o.raw), text)).toBe(text);
       }),
-      { numRuns: FUZZ_RUNS },
+      { numRuns: FUZZ_RUNS_YAML },
     );
   });
   it("never throws anything but DvxError", () => {

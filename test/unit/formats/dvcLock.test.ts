@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { lockOutToDict, lockStageToDict, parseDvcLock, serializeDvcLock } from "../../../src/formats/dvcLock.js";
 import { PyFloat } from "../../../src/formats/pyjson.js";
 import { DvxError } from "../../../src/errors.js";
-import { FUZZ_RUNS, onlyDvxErrors } from "./fuzz.js";
+import { FUZZ_RUNS, FUZZ_RUNS_YAML, onlyDvxErrors } from "./fuzz.js";
 
 const EXTERNAL =
   "schema: '2.0'\nstages:\n  mystage:\n    cmd: mycmd\n    deps:\n    - path: remote://workspace/foo\n      hash: md5\n      md5: acbd18db4cc2f85cedef654fccc4a4d8\n      size: 3\n    outs:\n    - path: remote://workspace/bar\n      hash: md5\n      md5: 37b51d194a7513e45b56f6524f2d51f2\n      size: 3\n";
@@ -126,7 +126,7 @@ describe("properties", () => {
         for (const [n, s] of parsed.stages) again[n] = lockStageToDict({ cmd: s.cmd, deps: s.deps.map(lockOutToDict), outs: s.outs.map(lockOutToDict) });
         expect(serializeDvcLock({ stages: again }, text)).toBe(text);
       }),
-      { numRuns: FUZZ_RUNS },
+      { numRuns: FUZZ_RUNS_YAML },
     );
   });
   it("never throws anything but DvxError", () => {

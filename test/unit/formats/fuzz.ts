@@ -12,3 +12,9 @@ export function onlyDvxErrors(fn: () => unknown): void {
     if (!(e instanceof DvxError)) throw e;
   }
 }
+
+/**
+ * For properties that parse and re-emit whole YAML documents several times per run (the `yaml`
+ * parser costs ~0.3 ms per small document): a quarter of FUZZ_RUNS, at least 100.
+ */
+export const FUZZ_RUNS_YAML = Math.max(100, Math.ceil(FUZZ_RUNS / 4));

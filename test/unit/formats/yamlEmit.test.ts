@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { emitYaml, resolvePlainScalar } from "../../../src/formats/yamlEmit.js";
 import { parseYaml } from "../../../src/formats/yamlRead.js";
 import { PyFloat } from "../../../src/formats/pyjson.js";
-import { FUZZ_RUNS } from "./fuzz.js";
+import { FUZZ_RUNS_YAML } from "./fuzz.js";
 
 // Spec 6, scalar quoting table (ruamel 0.18.6, verified by running it).
 const TABLE: [string, string][] = [
@@ -188,7 +188,7 @@ describe("emitYaml properties", () => {
         expect(back).toEqual(Object.keys(v).length === 0 ? {} : v);
         expect(emitYaml(back)).toBe(text);
       }),
-      { numRuns: FUZZ_RUNS },
+      { numRuns: FUZZ_RUNS_YAML },
     );
   });
 });
