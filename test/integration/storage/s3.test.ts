@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isDvxError, type DvxError } from "../../../src/errors.js";
 import { openStorage } from "../../../src/storage/openStorage.js";
 import { partSizeFor } from "../../../src/storage/s3Storage.js";
+import { readAll } from "../../../src/storage/storage.js";
 import { makeBucket, s3Peer, skipReason } from "../../helpers/peers.js";
 import { storageContract } from "./contract.js";
 
@@ -119,6 +124,63 @@ describe.skipIf(why !== undefined)("S3 backend on MinIO", () => {
       expect(e.message).toMatch(/^remote 'anon' .*access denied/);
     } finally {
       await st.close();
+    }
+  });
+
+  it("uses a profile from the file named by credentialpath (SDK default chain)", async () => {
+    const bucket = await makeBucket("s3");
+    const dir = mkdtempSync(join(tmpdir(), "dvx-aws-"));
+    try {
+      const credFile = join(dir, "credentials");
+      writeFileSync(credFile, `[dvxtest]\naws_access_key_id = ${peer.accessKeyId}\naws_secret_access_key = ${peer.secretAccessKey}\n`);
+      const st = await openStorage({
+        name: "profiled",
+        url: `s3://${bucket}/p`,
+        options: { endpointurl: peer.endpoint, profile: "dvxtest", credentialpath: credFile },
+      });
+      try {
+        await st.write("files/md5/ab/cd", Buffer.from("via profile"));
+        expect((await readAll(await st.read("files/md5/ab/cd"))).toString()).toBe("via profile");
+      } finally {
+        await st.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("retries connection resets (a real TCP proxy in front of MinIO resets the first connections)", async () => {
+    const bucket = await makeBucket("s3");
+    const target = new URL(peer.endpoint);
+    let resets = 2;
+    const proxy: Server = createServer((client) => {
+      if (resets > 0) {
+        resets--;
+        client.resetAndDestroy();
+        return;
+      }
+      const upstream = connect(Number(target.port), target.hostname);
+      client.pipe(upstream).pipe(client);
+      const close = (): void => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on("error", close);
+      upstream.on("error", close);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
+    const port = (proxy.address() as { port: number }).port;
+    const st = await openStorage(
+      { name: "flaky", url: `s3://${bucket}`, options: { ...creds(peer), endpointurl: `http://127.0.0.1:${port}` } },
+      { retry: { baseDelayMs: 1, maxDelayMs: 5 } },
+    );
+    try {
+      await st.write("files/md5/ab/cd", Buffer.from("survived"));
+      expect(resets).toBe(0);
+      expect((await readAll(await st.read("files/md5/ab/cd"))).toString()).toBe("survived");
+    } finally {
+      await st.close();
+      proxy.close();
     }
   });
 });
