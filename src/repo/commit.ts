@@ -34,13 +34,21 @@ export async function commit(ctx: RepoContext, outs: Output[]): Promise<CommitRe
       const s = await saveOutput(ctx, o.path, o.md5 ? { hashName: o.hashName, md5: o.md5 } : undefined, { store: o.cache });
       if (o.cache) await relinkOutput(ctx, o.path, s);
       saved.set(o, s);
-      result.committed.push({ path: o.path, file, changed: s.changed });
+      result.committed.push({ path: o.path, file, changed: entryChanged(o, s) });
     }
-    if (![...saved.values()].some((s) => s.changed)) continue;
+    if (![...saved.entries()].some(([o, s]) => entryChanged(o, s))) continue;
     if (fileOuts[0]!.kind === "dvcfile") writeDvcFile(ctx, file, fileOuts, saved);
     else writeLockFile(ctx, file, fileOuts, saved);
   }
   return result;
+}
+
+/**
+ * Whether the recorded entry must be rewritten: the data changed, or only its metadata did (an
+ * executable bit dropped or set, a missing size), which `dvc commit -f` also writes back.
+ */
+function entryChanged(o: Output, s: SavedOutput): boolean {
+  return s.changed || (o.isexec ?? false) !== (s.isexec ?? false) || o.size !== s.size || o.nfiles !== s.nfiles;
 }
 
 function writeDvcFile(ctx: RepoContext, file: string, changedOuts: Output[], saved: Map<Output, SavedOutput>): void {

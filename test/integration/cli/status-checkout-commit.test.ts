@@ -144,6 +144,17 @@ describe("dvx commit and remove", () => {
     expect(read(dir, "f.dvc")).toBe("outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  size: 6\n  hash: md5\n  path: f\n  desc: my data\n  remote: other\n");
   });
 
+  it("commit writes back an executable bit dropped with the content unchanged (as dvc commit -f)", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { "run.sh": "foo\n" });
+    fs.chmodSync(path.join(dir, "run.sh"), 0o755);
+    dvx(["add", "run.sh"], { cwd: dir });
+    expect(read(dir, "run.sh.dvc")).toContain("isexec: true");
+    fs.chmodSync(path.join(dir, "run.sh"), 0o644);
+    expect(dvx(["commit"], { cwd: dir }).code).toBe(0);
+    expect(read(dir, "run.sh.dvc")).toBe("outs:\n- md5: d3b07384d113edec49eaa6238ad5ff00\n  size: 4\n  hash: md5\n  path: run.sh\n");
+  });
+
   it("remove deletes the .dvc file and its .gitignore entry, keeping the data", () => {
     const dir = tmpRepo();
     writeTree(dir, { f: "x", g: "y" });
