@@ -33,6 +33,13 @@ const JOBS: FlagSpec = { name: "jobs", short: "j", type: "string", arg: "N", hel
 const REMOTE: FlagSpec = { name: "remote", short: "r", type: "string", arg: "NAME", help: "remote to use (default: core.remote)" };
 const JSON_FLAG: FlagSpec = { name: "json", type: "boolean", help: "print the result as JSON" };
 const RECURSIVE: FlagSpec = { name: "recursive", short: "R", type: "boolean", help: "treat directory targets as sets of outputs" };
+/** DVC's revision scope flags (push/pull/fetch/ls-cache; gc adds -w, -n, --date). */
+const REVISION_FLAGS: FlagSpec[] = [
+  { name: "all-branches", short: "a", type: "boolean", help: "also the outputs of the tips of all git branches" },
+  { name: "all-tags", short: "T", type: "boolean", help: "also the outputs of all git tags" },
+  { name: "all-commits", short: "A", type: "boolean", help: "also the outputs of all git commits" },
+  { name: "rev", type: "string", multiple: true, arg: "REV", help: "also the outputs of this git revision (repeatable)" },
+];
 
 export const COMMANDS: CommandSpec[] = [
   {
@@ -104,24 +111,24 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "push",
     summary: "Upload tracked data from the cache to a remote",
-    usage: "dvx push [TARGET...] [-r NAME] [-j N]",
-    flags: [REMOTE, JOBS, RECURSIVE, JSON_FLAG],
+    usage: "dvx push [TARGET...] [-r NAME] [-j N] [-a] [-T] [-A] [--rev REV]",
+    flags: [REMOTE, JOBS, RECURSIVE, ...REVISION_FLAGS, JSON_FLAG],
     example: "dvx push -r storage",
     module: "push",
   },
   {
     name: "pull",
     summary: "Download tracked data from a remote and check it out",
-    usage: "dvx pull [TARGET...] [-r NAME] [-j N] [-f]",
-    flags: [REMOTE, JOBS, RECURSIVE, { name: "force", short: "f", type: "boolean", help: "overwrite local changes" }, JSON_FLAG],
+    usage: "dvx pull [TARGET...] [-r NAME] [-j N] [-f] [-a] [-T] [-A] [--rev REV]",
+    flags: [REMOTE, JOBS, RECURSIVE, { name: "force", short: "f", type: "boolean", help: "overwrite local changes" }, ...REVISION_FLAGS, JSON_FLAG],
     example: "dvx pull data/images/cat.png",
     module: "pull",
   },
   {
     name: "fetch",
     summary: "Download tracked data from a remote into the cache",
-    usage: "dvx fetch [TARGET...] [-r NAME] [-j N]",
-    flags: [REMOTE, JOBS, RECURSIVE, JSON_FLAG],
+    usage: "dvx fetch [TARGET...] [-r NAME] [-j N] [-a] [-T] [-A] [--rev REV]",
+    flags: [REMOTE, JOBS, RECURSIVE, ...REVISION_FLAGS, JSON_FLAG],
     example: "dvx fetch -r storage",
     module: "fetch",
   },
@@ -157,6 +164,60 @@ export const COMMANDS: CommandSpec[] = [
     ],
     example: "dvx config cache.type hardlink,symlink",
     module: "config",
+  },
+  {
+    name: "gc",
+    summary: "Delete cache (and with -c remote) objects that no output of the chosen revisions uses",
+    usage: "dvx gc (-w | -a | -T | -A | --rev REV [-n N] | --date YYYY-MM-DD)... [-c [-r NAME]] [-f] [--dry] [--json]",
+    flags: [
+      { name: "workspace", short: "w", type: "boolean", help: "keep what the workspace uses (always kept)" },
+      { name: "all-branches", short: "a", type: "boolean", help: "keep what the tips of all git branches use" },
+      { name: "all-tags", short: "T", type: "boolean", help: "keep what all git tags use" },
+      { name: "all-commits", short: "A", type: "boolean", help: "keep what all git commits use" },
+      { name: "rev", type: "string", multiple: true, arg: "REV", help: "keep what this git revision uses (repeatable)" },
+      { name: "num", short: "n", type: "string", arg: "N", help: "with --rev: also its N-1 first-parent ancestors" },
+      { name: "date", type: "string", arg: "YYYY-MM-DD", help: "keep what commits made on or after this date use" },
+      { name: "cloud", short: "c", type: "boolean", help: "also delete unused objects from a remote (requires -f)" },
+      REMOTE,
+      { name: "force", short: "f", type: "boolean", help: "delete without asking" },
+      { name: "dry", type: "boolean", help: "only list what would be deleted and how many bytes" },
+      { name: "skip-failed", type: "boolean", help: "local gc: go on without revisions whose pointer files cannot be read" },
+      { name: "drop-unreadable-dirs", type: "boolean", help: "let the files of used directories whose .dir cannot be read be deleted (DVC's -f)" },
+      { name: "offline", type: "boolean", help: "do not read missing .dir manifests from remotes" },
+      JOBS,
+      JSON_FLAG,
+    ],
+    example: "dvx gc -a -T --dry",
+    module: "gc",
+  },
+  {
+    name: "diff",
+    summary: "Show data added, deleted, modified or renamed between git revisions, or a revision and the workspace",
+    usage: "dvx diff [A_REV] [B_REV] [--targets PATH...] [--json] [--show-hash] [--md] [--hide-missing]",
+    flags: [
+      { name: "targets", type: "string", multiple: true, arg: "PATH", help: "compare only these tracked paths (repeatable; also takes the following positional paths)" },
+      JSON_FLAG,
+      { name: "show-hash", type: "boolean", help: "show the hash of each entry" },
+      { name: "md", type: "boolean", help: "print a Markdown table" },
+      { name: "hide-missing", type: "boolean", help: "do not list entries missing from the cache" },
+    ],
+    example: "dvx diff HEAD~1 --json --show-hash",
+    module: "diff",
+  },
+  {
+    name: "ls-cache",
+    summary: "Show which objects of the outputs (at revisions) are in the cache and on a remote",
+    usage: "dvx ls-cache [TARGET...] [-a] [-T] [-A] [--rev REV] [-c] [-r NAME] [--json]",
+    flags: [
+      ...REVISION_FLAGS,
+      { name: "workspace", short: "w", type: "boolean", help: "include the workspace (the default without revision flags)" },
+      { name: "cloud", short: "c", type: "boolean", help: "also check the default remote (or -r NAME)" },
+      REMOTE,
+      JOBS,
+      JSON_FLAG,
+    ],
+    example: "dvx ls-cache --rev v1.0 -c",
+    module: "ls-cache",
   },
   {
     name: "version",

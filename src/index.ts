@@ -8,3 +8,8 @@ export type { CommitResult } from "./repo/commit.js";
 export type { StatusResult, OutStatus } from "./repo/status.js";
 export type { Output } from "./repo/outputs.js";
 export type { SyncResult, SyncOptions, CloudStatus } from "./repo/sync.js";
+export type { GcOptions, GcPlan, GcResult, LayoutPlan } from "./repo/gc.js";
+export type { DiffResult, DiffOptions } from "./repo/diff.js";
+export type { LsCacheResult, LsCacheEntry, LsCacheOptions, Presence, PresenceCount } from "./repo/lsCache.js";
+export type { RevisionScope, Revision, RevisionReadError } from "./repo/revisions.js";
+export type { UnreadableDir } from "./repo/usedObjects.js";

@@ -1,13 +1,14 @@
 import { EXIT, type CommandContext } from "../context.js";
 import { reportCheckout } from "./checkout.js";
 import { jobsFlag, json, withRepo } from "./common.js";
+import { revisionScope } from "./revisionFlags.js";
 import { reportTransfer } from "./transferSummary.js";
 
 export async function run(ctx: CommandContext): Promise<number> {
   const started = Date.now();
   const jobs = jobsFlag(ctx);
   const r = await withRepo(ctx, (repo) =>
-    repo.pull(ctx.args.length ? ctx.args : undefined, { cwd: ctx.cwd, remote: ctx.flags.remote as string | undefined, jobs, force: !!ctx.flags.force }),
+    repo.pull(ctx.args.length ? ctx.args : undefined, { cwd: ctx.cwd, remote: ctx.flags.remote as string | undefined, jobs, force: !!ctx.flags.force, ...revisionScope(ctx) }),
   );
   if (ctx.json) {
     json(ctx, { fetched: r.fetch.transferred, bytes: r.fetch.bytes, failed: r.fetch.failed, missing: r.fetch.missing, checkout: r.checkout });

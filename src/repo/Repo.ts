@@ -19,7 +19,12 @@ import { RepoLock } from "./repoLock.js";
 import { findRepoRoot } from "./root.js";
 import { status, type StatusResult } from "./status.js";
 import { cloudStatus, transfer, type CloudStatus, type SyncOptions, type SyncResult } from "./sync.js";
-import { selectOutputs } from "./targets.js";
+import { selectOutputs, type Selected } from "./targets.js";
+import { diff, type DiffOptions, type DiffResult } from "./diff.js";
+import { executeGc, planGc, type GcOptions, type GcPlan, type GcResult } from "./gc.js";
+import { lsCache, type LsCacheOptions, type LsCacheResult } from "./lsCache.js";
+import { scopeHasRevisions, type RevisionScope } from "./revisions.js";
+import { selectInScope } from "./usedObjects.js";
 
 export interface OpenOptions {
   /** hash backend: "node" (node:crypto, default) or "wasm" (hash-wasm) */
@@ -117,25 +122,27 @@ export class Repo {
   }
 
   /** Uploads the selected outputs' objects from the cache to their remote. */
-  async push(targets?: string[], opts: OpOptions & SyncOptions = {}): Promise<SyncResult> {
-    const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
+  async push(targets?: string[], opts: OpOptions & SyncOptions & RevisionScope = {}): Promise<SyncResult> {
+    const selected = await this.selectForSync(targets, opts);
     return transfer(this.ctx(opts), selected, "push", opts);
   }
 
   /** Downloads the selected outputs' objects into the cache (verified before they enter it). */
-  async fetch(targets?: string[], opts: OpOptions & SyncOptions = {}): Promise<SyncResult> {
+  async fetch(targets?: string[], opts: OpOptions & SyncOptions & RevisionScope = {}): Promise<SyncResult> {
     return this.locked("fetch", async () => {
-      const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
+      const selected = await this.selectForSync(targets, opts);
       return transfer(this.ctx(opts), selected, "fetch", opts);
     });
   }
 
   /** fetch + checkout of the same targets. */
-  async pull(targets?: string[], opts: OpOptions & SyncOptions & { force?: boolean } = {}): Promise<{ fetch: SyncResult; checkout: CheckoutResult }> {
+  async pull(targets?: string[], opts: OpOptions & SyncOptions & RevisionScope & { force?: boolean } = {}): Promise<{ fetch: SyncResult; checkout: CheckoutResult }> {
     return this.locked("pull", async () => {
       const ctx = this.ctx(opts);
-      const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
-      const fetched = await transfer(ctx, selected, "fetch", opts);
+      // with revisions (-a/-T/-A/--rev) their objects are fetched too; only the workspace is checked out
+      const toFetch = scopeHasRevisions(opts) ? await this.selectForSync(targets, opts) : undefined;
+      const selected = toFetch ? this.selectWorkspaceLenient(targets, opts.cwd) : selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
+      const fetched = await transfer(ctx, toFetch ?? selected, "fetch", opts);
       const result = emptyCheckoutResult();
       for (const s of selected) await checkoutOutput(ctx, s.out, { force: opts.force }, result, s.only);
       return { fetch: fetched, checkout: result };
@@ -146,6 +153,51 @@ export class Repo {
   async cloudStatus(targets?: string[], opts: OpOptions & SyncOptions = {}): Promise<{ status: CloudStatus; remotes: string[] }> {
     const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
     return cloudStatus(this.ctx(opts), selected, opts);
+  }
+
+  /** Outputs for push/fetch: the workspace's, plus those of the git revisions a scope names. */
+  private async selectForSync(targets: string[] | undefined, opts: OpOptions & RevisionScope): Promise<Selected[]> {
+    const abs = this.abs(targets, opts.cwd);
+    if (!scopeHasRevisions(opts)) return selectOutputs(this.root, this.outputs(), abs);
+    return selectInScope(this.ctx(opts), abs, opts);
+  }
+
+  private selectWorkspaceLenient(targets: string[] | undefined, cwd: string | undefined): Selected[] {
+    try {
+      return selectOutputs(this.root, this.outputs(), this.abs(targets, cwd));
+    } catch (e) {
+      if ((e as DvxError).code === "NOT_FOUND") return [];
+      throw e;
+    }
+  }
+
+  /**
+   * `dvc gc`: deletes cache objects (and with `cloud`, objects of one remote) that no output of the
+   * workspace and the selected revisions uses (gc.ts has the safety rules). Nothing is deleted
+   * unless `force` is set or `confirm` (called with the plan) returns true; `dry` only plans.
+   */
+  async gc(opts: OpOptions & GcOptions & { dry?: boolean; force?: boolean; confirm?: (plan: GcPlan) => boolean | Promise<boolean> } = {}): Promise<GcResult> {
+    return this.locked("gc", async () => {
+      const ctx = this.ctx(opts);
+      const plan = await planGc(ctx, opts);
+      const none = { removedLocal: 0, removedRemote: 0, bytesLocal: 0, bytesRemote: 0 };
+      if (opts.dry) return { plan, executed: false, ...none };
+      if (!opts.force) {
+        if (!opts.confirm) throw new DvxError("USAGE", "gc: refusing to delete without confirmation: pass force: true or a confirm callback");
+        if (!(await opts.confirm(plan))) return { plan, executed: false, ...none };
+      }
+      return { plan, executed: true, ...(await executeGc(ctx, plan, opts)) };
+    });
+  }
+
+  /** `dvc diff`: changes between `aRev` (default HEAD) and `bRev`, or the workspace; `{}` when none. */
+  async diff(aRev?: string, bRev?: string, opts: OpOptions & { targets?: string[] } & Omit<DiffOptions, "targets"> = {}): Promise<DiffResult | Record<string, never>> {
+    return diff(this.ctx(opts), aRev ?? "HEAD", bRev, { ...opts, ...(opts.targets ? { targets: this.abs(opts.targets, opts.cwd)! } : {}) });
+  }
+
+  /** Which objects of the scope's outputs the cache (and a remote) hold. */
+  async lsCache(targets?: string[], opts: OpOptions & Omit<LsCacheOptions, "targets"> = {}): Promise<LsCacheResult> {
+    return lsCache(this.ctx(opts), { ...opts, ...(targets?.length ? { targets: this.abs(targets, opts.cwd)! } : {}) });
   }
 
   /** Files read and hashed so far by this Repo (state hits excluded). */

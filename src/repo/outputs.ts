@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { DvxError } from "../errors.js";
 import { parseDvcFile, type OutEntry } from "../formats/dvcFile.js";
 import { parseDvcLock } from "../formats/dvcLock.js";
-import { parseDvcYaml } from "../formats/dvcYaml.js";
+import { parseDvcYaml, type ParseDvcYamlOptions } from "../formats/dvcYaml.js";
 import type { IgnoreRules } from "../formats/ignorePatterns.js";
 import type { HashName } from "../odb/oid.js";
 import { isWithin } from "./root.js";
@@ -50,8 +50,12 @@ export function isExternalPath(p: string): boolean {
 
 /** Outputs declared by one `.dvc` file (repo-relative path `rel`). */
 export function outputsOfDvcFile(root: string, rel: string): Output[] {
-  const abs = path.join(root, rel);
-  const data = parseDvcFile(fs.readFileSync(abs, "utf8"), rel);
+  return outputsOfDvcFileText(rel, fs.readFileSync(path.join(root, rel), "utf8"));
+}
+
+/** Outputs of a `.dvc` file given its text (e.g. read from another git revision). */
+export function outputsOfDvcFileText(rel: string, text: string): Output[] {
+  const data = parseDvcFile(text, rel);
   const dir = path.posix.dirname(rel) === "." ? "" : path.posix.dirname(rel);
   const base = data.wdir ? joinInRepo(dir, data.wdir, rel) : dir;
   return data.outs.map((o, index) => ({
@@ -75,14 +79,25 @@ export function outputsOfDvcFile(root: string, rel: string): Output[] {
 /** Cached outputs of the stages in `dvcYamlRel`, hashes filled from the sibling dvc.lock. */
 export function outputsOfPipeline(root: string, dvcYamlRel: string): Output[] {
   const dir = path.posix.dirname(dvcYamlRel) === "." ? "" : path.posix.dirname(dvcYamlRel);
-  const yaml = parseDvcYaml(fs.readFileSync(path.join(root, dvcYamlRel), "utf8"), dvcYamlRel);
   const lockRel = dir ? `${dir}/dvc.lock` : "dvc.lock";
-  let lock: ReturnType<typeof parseDvcLock> | undefined;
+  let lockText: string | undefined;
   try {
-    lock = parseDvcLock(fs.readFileSync(path.join(root, lockRel), "utf8"), lockRel);
+    lockText = fs.readFileSync(path.join(root, lockRel), "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
+  return outputsOfPipelineText(dvcYamlRel, fs.readFileSync(path.join(root, dvcYamlRel), "utf8"), lockText);
+}
+
+/**
+ * Cached outputs of a `dvc.yaml` given its text and its sibling `dvc.lock`'s (undefined: no lock),
+ * e.g. read from another git revision. `opts` goes to the dvc.yaml parser (vars files).
+ */
+export function outputsOfPipelineText(dvcYamlRel: string, yamlText: string, lockText: string | undefined, opts: ParseDvcYamlOptions = {}): Output[] {
+  const dir = path.posix.dirname(dvcYamlRel) === "." ? "" : path.posix.dirname(dvcYamlRel);
+  const yaml = parseDvcYaml(yamlText, dvcYamlRel, opts);
+  const lockRel = dir ? `${dir}/dvc.lock` : "dvc.lock";
+  const lock = lockText === undefined ? undefined : parseDvcLock(lockText, lockRel);
   const out: Output[] = [];
   for (const [stage, def] of yaml.stages) {
     const base = def.wdir && def.wdir !== "." ? joinInRepo(dir, def.wdir, dvcYamlRel) : dir;

@@ -1,0 +1,184 @@
+/**
+ * `dvx gc`: DVC's scopes and messages, with dvx's guard rails for shared storage:
+ * - `--dry` lists every object that would go and the bytes, deletes nothing (no prompt);
+ * - `-c/--cloud` never runs without `-f`: it prints what it would delete on the remote and stops;
+ * - local gc without `-f` asks on a terminal, and refuses (exit 1) when stdin is not one: no
+ *   prompt is ever waited for in CI.
+ * Progress goes to stderr as plain lines (never the TUI: it would fight the prompt for the terminal).
+ */
+import { createInterface } from "node:readline";
+import { Repo, type GcOptions, type GcPlan, type LayoutPlan } from "../../src/index.js";
+import { EXIT, plural, type CommandContext } from "../context.js";
+import { formatBytes } from "../progress/format.js";
+import { plainReporter } from "../progress/plain.js";
+import { jobsFlag, json, out } from "./common.js";
+
+function count(layouts: LayoutPlan[]): { objects: number; bytes: number } {
+  let objects = 0;
+  let bytes = 0;
+  for (const l of layouts) {
+    objects += l.dirs.length + l.files.length;
+    bytes += l.bytes;
+  }
+  return { objects, bytes };
+}
+
+/** DVC's CmdGC warning text. */
+function scopeMessage(o: GcOptions): string {
+  let msg = "This will remove all cache except items used in the workspace";
+  if (o.allCommits) msg += " and all git commits";
+  else {
+    if (o.allBranches && o.allTags) msg += " and all git branches and tags";
+    else if (o.allBranches) msg += " and all git branches";
+    else if (o.allTags) msg += " and all git tags";
+    if (o.date) msg += ` and all git commits before date ${o.date}`;
+    if (o.revs?.length) msg += ` and last ${o.num ?? 1} commits from ${o.revs.join(", ")}`;
+  }
+  return msg + " of the current repo.";
+}
+
+function keyOf(l: LayoutPlan, oid: string): string {
+  const rel = `${oid.slice(0, 2)}/${oid.slice(2)}`;
+  return l.hashName === "md5" ? `files/md5/${rel}` : rel;
+}
+
+function summary(plan: GcPlan): string {
+  const local = count(plan.local);
+  let s = `${plural(local.objects, "object")} (${formatBytes(local.bytes)}) from the local cache`;
+  if (plan.remote) {
+    const r = count(plan.remote.layouts);
+    s += ` and ${plural(r.objects, "object")} (${formatBytes(r.bytes)}) from remote '${plan.remote.name}' (${plan.remote.url})`;
+  }
+  return s;
+}
+
+async function ask(ctx: CommandContext, question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: ctx.stderr, terminal: true });
+  try {
+    for (;;) {
+      const answer = await new Promise<string | undefined>((resolve) => {
+        rl.question(`${question} [y/n]: `, resolve);
+        rl.once("close", () => resolve(undefined));
+      });
+      if (answer === undefined) return false;
+      const a = answer.trim().toLowerCase();
+      if (a === "y" || a === "yes") return true;
+      if (a === "n" || a === "no") return false;
+    }
+  } finally {
+    rl.close();
+  }
+}
+
+function planJson(plan: GcPlan) {
+  const layouts = (ls: LayoutPlan[]) => ({
+    ...count(ls),
+    layouts: ls.map((l) => ({ hash_name: l.hashName, total: l.total, dirs: l.dirs, files: l.files, bytes: l.bytes, files_protected: l.filesProtected })),
+  });
+  return {
+    revisions: plan.revisions,
+    skipped: plan.skipped,
+    used: plan.used,
+    unreadable_dirs: plan.unreadableDirs,
+    warnings: plan.warnings,
+    local: layouts(plan.local),
+    ...(plan.remote ? { remote: { name: plan.remote.name, url: plan.remote.url, ...layouts(plan.remote.layouts) } } : {}),
+  };
+}
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const f = ctx.flags;
+  const num = f.num === undefined ? undefined : Number(f.num);
+  if (num !== undefined && (!Number.isInteger(num) || num < 1)) {
+    ctx.stderr.write(`ERROR: --num must be a positive integer, got '${String(f.num)}'\n`);
+    return EXIT.USAGE;
+  }
+  const opts: GcOptions = {
+    workspace: !!f.workspace,
+    allBranches: !!f["all-branches"],
+    allTags: !!f["all-tags"],
+    allCommits: !!f["all-commits"],
+    ...(f.rev ? { revs: f.rev as string[] } : {}),
+    ...(num !== undefined ? { num } : {}),
+    ...(f.date ? { date: f.date as string } : {}),
+    cloud: !!f.cloud,
+    ...(f.remote ? { remote: f.remote as string } : {}),
+    skipFailed: !!f["skip-failed"],
+    dropUnreadableDirs: !!f["drop-unreadable-dirs"],
+    offline: !!f.offline,
+  };
+  const jobs = jobsFlag(ctx);
+  if (jobs !== undefined) opts.jobs = jobs;
+  if (ctx.args.length) {
+    ctx.stderr.write(`ERROR: dvx gc takes no positional arguments (got '${ctx.args[0]}')\n`);
+    return EXIT.USAGE;
+  }
+  const dry = !!f.dry;
+  const force = !!f.force;
+  const quietProgress = ctx.quiet || ctx.json;
+  const repo = Repo.open(ctx.cwd, quietProgress ? {} : { onProgress: plainReporter(ctx.stderr, { verbose: ctx.verbose }) });
+  let declined = false;
+  try {
+    const result = await repo.gc({
+      ...opts,
+      dry,
+      force,
+      confirm: async (plan) => {
+        for (const w of plan.warnings) ctx.stderr.write(`WARNING: ${w}\n`);
+        const local = count(plan.local);
+        const remote = plan.remote ? count(plan.remote.layouts) : { objects: 0, bytes: 0 };
+        if (local.objects + remote.objects === 0) return true; // nothing to delete: nothing to confirm
+        if (plan.remote) {
+          ctx.stderr.write(
+            `ERROR: gc --cloud deletes from a shared remote and needs -f: it would delete ${summary(plan)}.\n` +
+              "Re-run with --dry to list them, or with -f to delete them.\n",
+          );
+          declined = true;
+          return false;
+        }
+        if (!process.stdin.isTTY) {
+          ctx.stderr.write(`ERROR: refusing to delete ${summary(plan)} without confirmation (stdin is not a terminal).\nRe-run with -f to delete, or --dry to list what would go.\n`);
+          declined = true;
+          return false;
+        }
+        ctx.stderr.write(`WARNING: ${scopeMessage(opts)}\nThis would delete ${summary(plan)}.\n`);
+        const yes = await ask(ctx, "Are you sure you want to proceed?");
+        if (!yes) declined = true;
+        return yes;
+      },
+    });
+    const { plan } = result;
+    if (ctx.json) {
+      json(ctx, {
+        dry,
+        executed: result.executed,
+        ...planJson(plan),
+        removed: { local: result.removedLocal, remote: result.removedRemote, bytes_local: result.bytesLocal, bytes_remote: result.bytesRemote },
+      });
+      return declined ? EXIT.FAILED : EXIT.OK;
+    }
+    if (dry || force) for (const w of plan.warnings) ctx.stderr.write(`WARNING: ${w}\n`);
+    for (const s of plan.skipped) ctx.stderr.write(`WARNING: Failed to collect '${s.rev}', skipping: ${s.error}\n`);
+    if (dry) {
+      const list = (where: string, layouts: LayoutPlan[]) => {
+        const c = count(layouts);
+        const lines = layouts.flatMap((l) => [...l.dirs, ...l.files].map((oid) => `    ${keyOf(l, oid)}`));
+        if (lines.length) out(ctx, `Would remove from ${where}:\n${lines.join("\n")}`);
+        out(ctx, `Would remove ${plural(c.objects, "object")} (${formatBytes(c.bytes)}) from ${where}.`);
+      };
+      list("local cache", plan.local);
+      if (plan.remote) list(`remote '${plan.remote.name}' (${plan.remote.url})`, plan.remote.layouts);
+      return EXIT.OK;
+    }
+    if (!result.executed) return declined ? EXIT.FAILED : EXIT.OK;
+    const local = count(plan.local);
+    out(ctx, result.removedLocal ? `Removed ${plural(result.removedLocal, "object")} (${formatBytes(local.bytes)}) from local cache.` : "No unused 'local' cache to remove.");
+    if (plan.remote) {
+      const r = count(plan.remote.layouts);
+      out(ctx, result.removedRemote ? `Removed ${plural(result.removedRemote, "object")} (${formatBytes(r.bytes)}) from remote '${plan.remote.name}'.` : "No unused cache to remove from remote.");
+    }
+    return EXIT.OK;
+  } finally {
+    repo.close();
+  }
+}
