@@ -7,7 +7,7 @@ import { isDvxError, type DvxError } from "../../../src/errors.js";
 import { openStorage } from "../../../src/storage/openStorage.js";
 import { partSizeFor } from "../../../src/storage/s3Storage.js";
 import { readAll } from "../../../src/storage/storage.js";
-import { makeBucket, s3Peer, skipReason } from "../../helpers/peers.js";
+import { makeBucket, s3Client, s3Peer, skipReason } from "../../helpers/peers.js";
 import { storageContract } from "./contract.js";
 
 const why = skipReason("s3");
@@ -116,14 +116,38 @@ describe.skipIf(why !== undefined)("S3 backend on MinIO", () => {
     }
   });
 
-  it("anonymous access to a private bucket is access denied, not a crash", async () => {
+  it("anonymous (unsigned) access: denied on a private bucket, reads a public one", async () => {
     const bucket = await makeBucket("s3");
     const st = await openStorage({ name: "anon", url: `s3://${bucket}`, options: { endpointurl: peer.endpoint, allow_anonymous_login: "true" } });
+    const owner = await openStorage({ name: "owner", url: `s3://${bucket}`, options: creds(peer) });
     try {
       const e = await remoteError(() => st.write("files/md5/ab/cd", Buffer.from("x")));
       expect(e.message).toMatch(/^remote 'anon' .*access denied/);
+      // Once the bucket is public-read, unsigned requests read it.
+      await owner.write("files/md5/ab/cd", Buffer.from("public"));
+      const { PutBucketPolicyCommand } = await import("@aws-sdk/client-s3");
+      const client = await s3Client();
+      try {
+        await client.send(
+          new PutBucketPolicyCommand({
+            Bucket: bucket,
+            Policy: JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                { Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${bucket}/*`] },
+                { Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["s3:ListBucket"], Resource: [`arn:aws:s3:::${bucket}`] },
+              ],
+            }),
+          }),
+        );
+      } finally {
+        client.destroy();
+      }
+      expect((await readAll(await st.read("files/md5/ab/cd"))).toString()).toBe("public");
+      expect(await st.exists("files/md5/ab/cd")).toBe(true);
     } finally {
       await st.close();
+      await owner.close();
     }
   });
 
