@@ -9,15 +9,17 @@ import { EXIT, printError, type CommandContext } from "./context.js";
 
 const VERSION = "0.1.0";
 
+const shown = (c: CommandSpec) => c.display ?? c.name;
+
 function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const width = Math.max(...COMMANDS.map((c) => shown(c).length));
   return [
     "dvx: DVC-compatible data versioning for Node (byte-compatible with DVC 3.x repositories and remotes)",
     "",
     "usage: dvx <command> [options]",
     "",
     "commands:",
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${shown(c).padEnd(width)}  ${c.summary}`),
     "",
     "Run 'dvx <command> --help' for a command's options.",
     "",
@@ -25,12 +27,32 @@ function mainHelp(): string {
 }
 
 function flagLine(f: FlagSpec): string {
-  const names = `${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.arg ? ` ${f.arg}` : ""}`;
+  const names = `${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.arg ? ` ${f.arg}` : ""}${f.values ? `[=${f.values.join("|")}]` : ""}`;
   return `  ${names.padEnd(26)} ${f.help}`;
 }
 
 export function commandHelp(c: CommandSpec): string {
   return [`usage: ${c.usage}`, "", c.summary, "", "options:", ...[...c.flags, ...COMMON_FLAGS].map(flagLine), "", `example: ${c.example}`, ""].join("\n");
+}
+
+/** `--flag=VALUE` for boolean flags that take an optional value (FlagSpec.values). */
+function optionalValues(args: string[], flags: FlagSpec[]): string[] {
+  const out: string[] = [];
+  for (const a of args) {
+    if (a === "--") {
+      out.push(...args.slice(args.indexOf(a)));
+      break;
+    }
+    const m = /^--([^=]+)=(.*)$/.exec(a);
+    const f = m ? flags.find((x) => x.name === m[1] && x.values) : undefined;
+    if (!m || !f) {
+      out.push(a);
+      continue;
+    }
+    if (!f.values!.includes(m[2]!)) throw new Error(`argument --${f.name}: invalid choice: '${m[2]}' (choose from ${f.values!.map((v) => `'${v}'`).join(", ")})`);
+    if (m[2] !== f.values![0]) out.push(`--${f.name}`);
+  }
+  return out;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -44,10 +66,20 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   // `dvx data status` is spelled like DVC's
-  const cmdName = name === "data" && rest[0] === "status" ? (rest.shift(), "data-status") : name;
+  if (name === "data" && rest[0] !== "status") {
+    const sub = rest[0];
+    if (sub === undefined || sub === "--help" || sub === "-h") {
+      process.stdout.write("usage: dvx data status [options]\n\nCommands related to data management.\n\ncommands:\n  status  Show changes between the last git commit, the .dvc files and the workspace\n");
+      return sub === undefined ? EXIT.USAGE : EXIT.OK;
+    }
+    const s = suggest(sub, ["status"]);
+    process.stderr.write(`ERROR: unknown command 'data ${sub}'${s ? `; did you mean 'data ${s}'?` : ""}\nRun 'dvx data --help' for the list of commands.\n`);
+    return EXIT.USAGE;
+  }
+  const cmdName = name === "data" ? (rest.shift(), "data-status") : name;
   const spec = findCommand(cmdName);
   if (!spec) {
-    const s = suggest(name, COMMANDS.map((c) => c.name));
+    const s = suggest(name, COMMANDS.map((c) => shown(c)));
     process.stderr.write(`ERROR: unknown command '${name}'${s ? `; did you mean '${s}'?` : ""}\nRun 'dvx --help' for the list of commands.\n`);
     return EXIT.USAGE;
   }
@@ -56,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
   for (const f of flags) options[f.name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({ args: optionalValues(rest, flags), options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (e) {
     const msg = (e as Error).message;
     const m = /Unknown option '(-{1,2}[^']+)'/.exec(msg);
@@ -65,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
       const s = suggest(m[1]!.replace(/^-+/, ""), flags.map((f) => f.name));
       if (s) hint = `; did you mean '--${s}'?`;
     }
-    process.stderr.write(`ERROR: dvx ${spec.name}: ${m ? `unknown option '${m[1]}'${hint}` : msg.split("\n")[0]}\nRun 'dvx ${spec.name} --help' for its options.\n`);
+    process.stderr.write(`ERROR: dvx ${shown(spec)}: ${m ? `unknown option '${m[1]}'${hint}` : msg.split("\n")[0]}\nRun 'dvx ${shown(spec)} --help' for its options.\n`);
     return EXIT.USAGE;
   }
   if (parsed.values.help) {
@@ -73,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   const ctx: CommandContext = {
+    command: spec.name,
     args: parsed.positionals,
     flags: parsed.values,
     quiet: !!parsed.values.quiet,

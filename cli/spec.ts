@@ -11,10 +11,17 @@ export interface FlagSpec {
   help: string;
   /** value placeholder in help */
   arg?: string;
+  /**
+   * A boolean flag that also takes `--name=VALUE` (argparse's nargs="?", e.g. DVC's
+   * `--untracked-files [{no,all}]`): the first value turns it off, the others on.
+   */
+  values?: string[];
 }
 
 export interface CommandSpec {
   name: string;
+  /** how it is typed, when that differs from `name` (`data status`) */
+  display?: string;
   summary: string;
   usage: string;
   flags: FlagSpec[];
@@ -78,6 +85,24 @@ export const COMMANDS: CommandSpec[] = [
     ],
     example: "dvx status --json",
     module: "status",
+  },
+  {
+    name: "data-status",
+    display: "data status",
+    summary: "Show changes between the last git commit, the .dvc files and the workspace (DVC 3's 'dvc data status')",
+    usage: "dvx data status [TARGET...] [--granular] [--unchanged] [--untracked-files] [--not-in-remote [-r NAME]] [--json]",
+    flags: [
+      { name: "granular", type: "boolean", help: "also list the files inside tracked directories" },
+      { name: "unchanged", type: "boolean", help: "also list unchanged tracked files" },
+      { name: "untracked-files", type: "boolean", values: ["no", "all"], help: "also list files git does not track (--untracked-files=no: don't)" },
+      { name: "not-in-remote", type: "boolean", help: "also list what the remote lacks" },
+      { name: "no-remote-refresh", type: "boolean", help: "accepted for DVC compatibility (dvx always asks the remote)" },
+      { name: "remote", short: "r", type: "string", arg: "NAME", help: "remote for --not-in-remote (default: core.remote)" },
+      { name: "jobs", short: "j", type: "string", arg: "N", help: "parallel remote existence checks (default: remote's jobs or 4 x CPUs)" },
+      JSON_FLAG,
+    ],
+    example: "dvx data status --granular --not-in-remote --json",
+    module: "data-status",
   },
   {
     name: "checkout",
@@ -218,6 +243,24 @@ export const COMMANDS: CommandSpec[] = [
     ],
     example: "dvx ls-cache --rev v1.0 -c",
     module: "ls-cache",
+  },
+  {
+    name: "stamp",
+    summary: "Record (or verify) the data, code, environment and seeds of a training run in one stamp",
+    usage: "dvx stamp [TARGET...] [--seed [NAME=]N ...] [-o FILE] [--format json|env|mlflow] [--python] [--image-digest D]\n       dvx stamp verify FILE [--json] [--ignore KIND ...]",
+    flags: [
+      { name: "seed", type: "string", multiple: true, arg: "[NAME=]N", help: "a random seed of the run (repeatable)" },
+      { name: "out", short: "o", type: "string", arg: "FILE", help: "write the stamp to FILE instead of stdout" },
+      { name: "format", type: "string", arg: "FMT", help: "json (default, the record), env (KEY=value lines) or mlflow (tags and params)" },
+      { name: "python", type: "boolean", help: "also record the Python version and pip freeze (interpreter: $DVX_PYTHON, the active venv, python3)" },
+      { name: "image-digest", type: "string", arg: "D", help: "container image digest (default: $DVX_IMAGE_DIGEST)" },
+      { name: "no-remote", type: "boolean", help: "do not ask remotes whether they hold the data" },
+      { name: "ignore", type: "string", multiple: true, arg: "KIND", help: "verify: leave out a kind of drift (data.remote, env.gpu, env...) (repeatable)" },
+      JOBS,
+      JSON_FLAG,
+    ],
+    example: "dvx stamp --seed 42 -o runs/42/stamp.json && dvx stamp verify runs/42/stamp.json",
+    module: "stamp",
   },
   {
     name: "version",

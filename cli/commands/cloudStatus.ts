@@ -9,6 +9,7 @@ export async function runCloudStatus(ctx: CommandContext): Promise<number> {
     json(ctx, r.status);
     return EXIT.OK;
   }
+  if (ctx.quiet) return Object.keys(r.status).length ? EXIT.FAILED : EXIT.OK;
   if (Object.keys(r.status).length === 0) out(ctx, r.remotes.length ? `Cache and remote '${r.remotes.join("', '")}' are in sync.` : "There are no data tracked in this project yet.");
   else out(ctx, renderStatus(r.status, 1).join("\n"));
   return EXIT.OK;

@@ -1,12 +1,12 @@
 /** Helpers shared by command modules: opening the repo with the chosen reporter, printing. */
-import { Repo } from "../../src/index.js";
+import { DvxError, Repo } from "../../src/index.js";
 import type { CommandContext } from "../context.js";
 import { createReporter, type Reporter } from "../progress/reporter.js";
 
-export async function openRepo(ctx: CommandContext): Promise<{ repo: Repo; reporter: Reporter }> {
+export async function openRepo(ctx: CommandContext, signal?: AbortSignal): Promise<{ repo: Repo; reporter: Reporter }> {
   const reporter = await createReporter(ctx);
   try {
-    const repo = Repo.open(ctx.cwd, { onProgress: reporter.onProgress });
+    const repo = Repo.open(ctx.cwd, { onProgress: reporter.onProgress, signal });
     return { repo, reporter };
   } catch (e) {
     await reporter.close();
@@ -22,12 +22,30 @@ export function json(ctx: CommandContext, value: unknown): void {
   ctx.stdout.write(JSON.stringify(value, null, 2) + "\n");
 }
 
-/** Runs `fn` with an open repo, always closing the reporter and the repo. */
+/**
+ * Runs `fn` with an open repo, always closing the reporter and the repo. Ctrl-C cancels the
+ * operation through its AbortSignal (it stops cleanly, the live progress is erased, exit 252 like
+ * DVC's KeyboardInterrupt); a second Ctrl-C exits at once.
+ */
 export async function withRepo<T>(ctx: CommandContext, fn: (repo: Repo) => Promise<T>): Promise<T> {
-  const { repo, reporter } = await openRepo(ctx);
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(252);
+    abort.abort(new DvxError("ABORTED", "interrupted by the user"));
+  };
+  process.on("SIGINT", onSigint);
+  const { repo, reporter } = await openRepo(ctx, abort.signal).catch((e) => {
+    process.off("SIGINT", onSigint);
+    throw e;
+  });
   try {
     return await fn(repo);
+  } catch (e) {
+    // whatever the operation threw once cancelled, report the cancellation
+    if (abort.signal.aborted && !(e instanceof DvxError && e.code === "ABORTED")) throw abort.signal.reason;
+    throw e;
   } finally {
+    process.off("SIGINT", onSigint);
     await reporter.close();
     if (process.env.DVX_DEBUG_HASH_COUNT) ctx.stderr.write(`hashed ${repo.hashedCount} files\n`);
     repo.close();

@@ -32,6 +32,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     json(ctx, result);
     return EXIT.OK;
   }
+  // DVC: `status -q` prints nothing and exits 1 when anything changed
+  if (ctx.quiet) return Object.keys(result).length ? EXIT.FAILED : EXIT.OK;
   if (Object.keys(result).length === 0) out(ctx, "Data and pipelines are up to date.");
   else out(ctx, renderStatus(result).join("\n"));
   return EXIT.OK;

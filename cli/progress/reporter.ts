@@ -1,27 +1,107 @@
 /**
- * Chooses the one renderer for a command: nothing with -q or --json, plain lines when stderr is
- * not a TTY or CI is set, and the ink UI otherwise (loaded only then).
+ * Chooses the one renderer for a command, once:
+ *   -q or --json                      nothing
+ *   stderr not a TTY, CI, TERM=dumb   plain lines at a bounded rate (plain.ts)
+ *   otherwise                         the ink UI (ink.tsx)
+ * ink and React are imported only when a command on a TTY is still running after `deferMs`
+ * (default 150 ms), so quick commands (a clean `dvx status`) never pay the ~0.3 s it costs to
+ * load them. Events that arrive before the UI is up are already in the model it draws.
  */
-import type { ProgressCallback } from "../../src/progress.js";
-import type { CommandContext } from "../context.js";
-import { plainReporter } from "./plain.js";
+import type { ProgressCallback, ProgressEvent } from "../../src/progress.js";
+import { ProgressModel } from "./model.js";
+import { plainReporter, verboseLine } from "./plain.js";
 
 export interface Reporter {
   onProgress: ProgressCallback;
-  /** stops live rendering before the summary is printed */
+  /** stops live rendering (erasing the live frame) before the command prints its summary */
   close(): Promise<void>;
 }
 
-export async function createReporter(ctx: CommandContext): Promise<Reporter> {
-  if (ctx.quiet || ctx.json) return { onProgress: () => {}, close: async () => {} };
-  const tty = !!ctx.stderr.isTTY && !process.env.CI && process.env.TERM !== "dumb";
-  if (tty && !process.env.DVX_NO_TUI) {
-    try {
-      const { inkReporter } = await import("./ink.js");
-      return await inkReporter(ctx);
-    } catch {
-      // fall through to plain lines when ink cannot run here
+export interface ReporterOptions {
+  verbose?: boolean;
+  intervalMs?: number;
+  cwd?: string;
+  model?: ProgressModel;
+}
+
+export type RendererKind = "none" | "plain" | "ink";
+
+/** Same rule as ink's `is-in-ci`, so we never start ink where it would only print a last frame. */
+export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.CI === "0" || env.CI === "false") return false;
+  return "CI" in env || "CONTINUOUS_INTEGRATION" in env || Object.keys(env).some((k) => k.startsWith("CI_"));
+}
+
+export function chooseRenderer(opts: { quiet?: boolean; json?: boolean; isTTY?: boolean; env?: NodeJS.ProcessEnv }): RendererKind {
+  const env = opts.env ?? process.env;
+  if (opts.quiet || opts.json) return "none";
+  if (!opts.isTTY || isCI(env) || env.TERM === "dumb" || env.DVX_NO_TUI) return "plain";
+  return "ink";
+}
+
+/**
+ * Test hook: `DVX_TEST_PROGRESS_DELAY_MS=N` blocks for N ms on every finished item, slowing the
+ * operation down so a test can watch it live in a real terminal. Never set it otherwise.
+ */
+function withTestDelay(cb: ProgressCallback, env: NodeJS.ProcessEnv): ProgressCallback {
+  const ms = Number(env.DVX_TEST_PROGRESS_DELAY_MS);
+  if (!(ms > 0)) return cb;
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  return (e: ProgressEvent) => {
+    if (e.type === "item") Atomics.wait(cell, 0, 0, ms);
+    cb(e);
+  };
+}
+
+export async function createReporter(ctx: { quiet: boolean; json: boolean; verbose: boolean; cwd: string; stderr: NodeJS.WriteStream }, opts: { deferMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Reporter> {
+  const env = opts.env ?? process.env;
+  const kind = chooseRenderer({ quiet: ctx.quiet, json: ctx.json, isTTY: !!ctx.stderr.isTTY, env });
+  if (kind === "none") return { onProgress: withTestDelay(() => {}, env), close: async () => {} };
+  if (kind === "plain") return { onProgress: withTestDelay(plainReporter(ctx.stderr, { verbose: ctx.verbose, cwd: ctx.cwd }), env), close: async () => {} };
+  return deferredInk(ctx, opts.deferMs ?? 150, env);
+}
+
+/** Collects events in a model; mounts the ink UI on it if the command is still running after `deferMs`. */
+function deferredInk(ctx: { verbose: boolean; cwd: string; stderr: NodeJS.WriteStream }, deferMs: number, env: NodeJS.ProcessEnv): Reporter {
+  const model = new ProgressModel(ctx.cwd);
+  let live: Reporter | undefined;
+  let closed = false;
+  let early: string[] = []; // -v lines before the UI is up
+  let loading: Promise<void> | undefined;
+  const fallback = plainReporter(ctx.stderr, { verbose: ctx.verbose, cwd: ctx.cwd });
+  let failedToLoad = false;
+  const timer = setTimeout(() => {
+    loading = import("./ink.js").then(
+      ({ inkReporter }) => {
+        if (closed) return;
+        live = inkReporter(ctx.stderr, { verbose: ctx.verbose, cwd: ctx.cwd, model });
+        if (early.length) ctx.stderr.write(early.join("\n") + "\n");
+        early = [];
+      },
+      () => {
+        failedToLoad = true; // ink cannot run here: plain lines from now on
+      },
+    );
+  }, deferMs);
+  timer.unref();
+  const onProgress = (e: ProgressEvent) => {
+    if (live) return live.onProgress(e);
+    if (failedToLoad) return fallback(e);
+    model.apply(e, Date.now());
+    if (ctx.verbose && (e.type === "item" || e.type === "fail")) {
+      const line = verboseLine(e, model);
+      if (line !== undefined) early.push(line);
     }
-  }
-  return { onProgress: plainReporter(ctx.stderr, { verbose: ctx.verbose }), close: async () => {} };
+  };
+  return {
+    onProgress: withTestDelay(onProgress, env),
+    close: async () => {
+      closed = true;
+      clearTimeout(timer);
+      await loading;
+      await live?.close();
+      if (early.length) ctx.stderr.write(early.join("\n") + "\n");
+      early = [];
+    },
+  };
 }

@@ -18,6 +18,10 @@ import { remove } from "./remove.js";
 import { RepoLock } from "./repoLock.js";
 import { findRepoRoot } from "./root.js";
 import { status, type StatusResult } from "./status.js";
+import { dataStatus, type DataStatusOptions, type DataStatusResult } from "./dataStatus.js";
+import type { ConfigLevel, ConfigValue } from "./config.js";
+import { remoteAdd, remoteDefault, remoteModify, remoteRemove } from "./remotes.js";
+import { getConfig, listConfig, listRemotes, setConfig, unsetConfig, type RemoteInfo } from "./settings.js";
 import { cloudStatus, transfer, type CloudStatus, type SyncOptions, type SyncResult } from "./sync.js";
 import { selectOutputs, type Selected } from "./targets.js";
 import { diff, type DiffOptions, type DiffResult } from "./diff.js";
@@ -32,6 +36,8 @@ export interface OpenOptions {
   onProgress?: ProgressCallback;
 }
 
+  /** cancels every operation of this Repo that is not given its own `signal` */
+  signal?: AbortSignal;
 export interface OpOptions {
   /** directory the targets are relative to (default process.cwd()) */
   cwd?: string;
@@ -63,7 +69,7 @@ export class Repo {
   protected ctx(op: OpOptions = {}): RepoContext {
     this.ctxCache ??= openContext(this.root, { backend: this.opts.backend });
     const onProgress = op.onProgress ?? this.opts.onProgress ?? (() => {});
-    return { ...this.ctxCache, onProgress, signal: op.signal };
+    return { ...this.ctxCache, onProgress, signal: op.signal ?? this.opts.signal };
   }
 
   get config() {
@@ -157,6 +163,60 @@ export class Repo {
 
   /** Outputs for push/fetch: the workspace's, plus those of the git revisions a scope names. */
   private async selectForSync(targets: string[] | undefined, opts: OpOptions & RevisionScope): Promise<Selected[]> {
+  /**
+   * DVC 3's `dvc data status`: changes between the last git commit and the pointer files
+   * (`committed`), between the pointer files and the workspace (`uncommitted`), objects missing
+   * from the cache or (with `notInRemote`) the remote, unchanged and git-untracked files.
+   */
+  async dataStatus(targets?: string[], opts: OpOptions & DataStatusOptions = {}): Promise<DataStatusResult> {
+    return dataStatus(this.ctx(opts), this.outputs(), this.abs(targets, opts.cwd), opts.cwd ?? process.cwd(), opts);
+  }
+
+  /** The configured remotes (all config levels merged), with their kind and which one is the default. */
+  remotes(): RemoteInfo[] {
+    return listRemotes(this.config);
+  }
+
+  /** `dvc remote add [-d] [-f]`; a local path is stored relative to the config file, like DVC. */
+  addRemote(name: string, url: string, opts: { default?: boolean; force?: boolean; level?: ConfigLevel; cwd?: string } = {}): void {
+    remoteAdd(this.config, opts.level ?? "repo", name, url, { isDefault: opts.default, force: opts.force, cwd: opts.cwd ?? process.cwd() });
+  }
+
+  /** `dvc remote modify NAME OPTION VALUE`, or `--unset` when `value` is undefined. Returns a warning for secrets written to .dvc/config. */
+  modifyRemote(name: string, option: string, value: string | undefined, opts: { level?: ConfigLevel; cwd?: string } = {}): { warning?: string } {
+    return remoteModify(this.config, opts.level ?? "repo", name, option, value, { unset: value === undefined, cwd: opts.cwd ?? process.cwd() });
+  }
+
+  /** `dvc remote remove NAME` (also clears core.remote when it named it). */
+  removeRemote(name: string, opts: { level?: ConfigLevel } = {}): void {
+    remoteRemove(this.config, opts.level ?? "repo", name);
+  }
+
+  /** `dvc remote default NAME`, or `--unset` with undefined. */
+  setDefaultRemote(name: string | undefined, opts: { level?: ConfigLevel } = {}): void {
+    remoteDefault(this.config, opts.level ?? "repo", name, { unset: name === undefined });
+  }
+
+  /** `dvc config KEY`: `core.remote`, `cache.type`, `remote.NAME.url`...; merged over levels unless one is given. */
+  getConfig(key: string, opts: { level?: ConfigLevel } = {}): ConfigValue | undefined {
+    return getConfig(this.config, key, opts.level);
+  }
+
+  /** `dvc config KEY VALUE` (validated against DVC's schema). */
+  setConfig(key: string, value: ConfigValue, opts: { level?: ConfigLevel; cwd?: string } = {}): void {
+    setConfig(this.config, key, value, opts.level ?? "repo", opts.cwd ?? process.cwd());
+  }
+
+  /** `dvc config --unset KEY`. */
+  unsetConfig(key: string, opts: { level?: ConfigLevel } = {}): void {
+    unsetConfig(this.config, key, opts.level ?? "repo");
+  }
+
+  /** `dvc config --list`: `key -> value`, merged over levels unless one is given. */
+  listConfig(opts: { level?: ConfigLevel } = {}): Record<string, string> {
+    return listConfig(this.config, opts.level);
+  }
+
     const abs = this.abs(targets, opts.cwd);
     if (!scopeHasRevisions(opts)) return selectOutputs(this.root, this.outputs(), abs);
     return selectInScope(this.ctx(opts), abs, opts);

@@ -154,7 +154,7 @@ describe("dvx add: bad input gets a one-line error and writes nothing", () => {
     const dir = tmpDir();
     writeTree(dir, { foo: "foo" });
     const r = dvx(["add", "foo"], { cwd: dir });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(253); // DVC's NotDvcRepoError exit code
     expect(r.stderr).toMatch(/not a dvx\/DVC repository/);
   });
 
