@@ -36,6 +36,17 @@ export function siblingTmp(dest: string): string {
   return join(dirname(dest), `.${basename(dest)}.${randomBytes(12).toString("base64url")}.tmp`);
 }
 
+const SIBLING_TMP_RE = /^\..+\.[A-Za-z0-9_-]{16}\.tmp$/;
+
+/**
+ * Is `name` a temp file of {@link siblingTmp} (of `forName` when given)? One is left behind when
+ * the process is killed while placing a file; a later checkout deletes it.
+ */
+export function isSiblingTmp(name: string, forName?: string): boolean {
+  if (!SIBLING_TMP_RE.test(name)) return false;
+  return forName === undefined || (name.length === forName.length + 22 && name.startsWith(`.${forName}.`));
+}
+
 export interface PlaceOptions {
   /** Process umask, for the mode of writable files. */
   umask: number;

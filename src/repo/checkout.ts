@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { hashFiles } from "../cache/ingest.js";
+import { isSiblingTmp } from "../cache/linkFile.js";
 import { DvxError } from "../errors.js";
 import type { ManifestEntry } from "../formats/dirManifest.js";
 import type { HashName } from "../odb/oid.js";
@@ -94,6 +95,13 @@ async function planDir(ctx: RepoContext, out: Output, manifest: ManifestEntry[],
   }
   const within = (rel: string) => only === undefined || rel === only || rel.startsWith(only + "/");
   wsFiles = wsFiles.filter((f) => within(f.rel));
+  // Temp files of an interrupted checkout (killed while placing a file) are deleted, not hashed
+  // and never a conflict: they are ours and partial.
+  const junk = wsFiles.filter((f) => isSiblingTmp(path.posix.basename(f.rel)));
+  if (junk.length) {
+    wsFiles = wsFiles.filter((f) => !isSiblingTmp(path.posix.basename(f.rel)));
+    for (const f of junk) plan.deletes.push(posixJoin(out.path, f.rel));
+  }
   const hashes = await hashFiles(
     wsFiles.map((f) => ({ absPath: f.abs, stat: f.stat })),
     { state: ctx.state, hashName: out.hashName, backend: ctx.backend, onHashed: () => void ctx.stats.hashed++ },
@@ -140,6 +148,7 @@ async function applyPlan(ctx: RepoContext, out: Output, plan: Plan, result: Chec
       dirs.add(dir);
     }
     await ctx.cache.checkoutFile(w.oid, out.hashName, abs, { isexec: w.isexec });
+    if (!out.md5?.endsWith(".dir")) removeStaleTmps(abs);
     done++;
     ctx.onProgress({ type: "item", phase: "checkout", path: w.rel, oid: w.oid, bytes: 0, done: { files: done, bytes } });
   }
@@ -155,6 +164,18 @@ async function applyPlan(ctx: RepoContext, out: Output, plan: Plan, result: Chec
   } else if (plan.deletes.length) {
     result.modified.push(out.path);
   }
+}
+
+/** Deletes temp files of an interrupted checkout of this file output (`.<name>.<random>.tmp`). */
+function removeStaleTmps(abs: string): void {
+  const name = path.basename(abs);
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(abs));
+  } catch {
+    return;
+  }
+  for (const n of names) if (isSiblingTmp(n, name)) fs.rmSync(path.join(path.dirname(abs), n), { force: true });
 }
 
 /**
