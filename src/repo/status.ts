@@ -2,11 +2,17 @@
  * `dvx status`: each output against the workspace and the cache, in DVC's shape (spec: DVC's
  * `Output.status`): "not in cache" first, then "deleted", then "modified". The result maps a
  * stage (the `.dvc` file, or the pipeline stage name) to its changes; `{}` means clean.
+ * Pipeline stages also get DVC's `changed deps` (Stage._status_deps) for their path deps, hashed
+ * as dvc.lock recorded them (md5, or md5-dos2unix for 2.x entries without `hash:`); params deps,
+ * `changed command` and frozen stages are not evaluated (docs/compatibility.md).
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { parseDvcLock, type LockEntry } from "../formats/dvcLock.js";
+import { parseDvcYaml } from "../formats/dvcYaml.js";
 import { buildOutput, loadManifest } from "./buildOutput.js";
 import type { RepoContext } from "./context.js";
-import type { Output } from "./outputs.js";
+import { isExternalPath, joinInRepo, type Output } from "./outputs.js";
 
 export type OutStatus = "not in cache" | "deleted" | "modified" | "new";
 export type StatusResult = Record<string, Array<{ "changed outs"?: Record<string, OutStatus>; "changed deps"?: Record<string, OutStatus> } | string>>;
@@ -42,8 +48,53 @@ export function stageName(ctx: RepoContext, out: Output, cwd: string): string {
   return file === "dvc.yaml" ? out.stage! : `${file}:${out.stage}`;
 }
 
+/**
+ * DVC's `Output.workspace_status` for a stage's path dep: "deleted" when it is gone, "modified"
+ * when its hash differs from the one dvc.lock recorded (or none was recorded).
+ */
+async function depStatus(ctx: RepoContext, rel: string, locked: LockEntry | undefined): Promise<OutStatus | undefined> {
+  const built = await buildOutput(ctx, rel, locked?.hashName ?? "md5", { store: false });
+  if (!built.exists) return "deleted";
+  if (!locked?.md5 || built.oid !== locked.md5) return "modified";
+  return undefined;
+}
+
+/** `changed deps` of the pipeline stages that declare any of `outs`, keyed by stage name. */
+async function pipelineDepsStatus(ctx: RepoContext, outs: Output[], cwd: string): Promise<Map<string, Record<string, OutStatus>>> {
+  const result = new Map<string, Record<string, OutStatus>>();
+  const stagesByFile = new Map<string, Set<string>>();
+  for (const o of outs) if (o.kind === "lock" && o.stage) (stagesByFile.get(o.declaredIn) ?? stagesByFile.set(o.declaredIn, new Set()).get(o.declaredIn)!).add(o.stage);
+  for (const [yamlRel, stages] of stagesByFile) {
+    const dir = path.posix.dirname(yamlRel) === "." ? "" : path.posix.dirname(yamlRel);
+    const lockRel = dir ? `${dir}/dvc.lock` : "dvc.lock";
+    const yaml = parseDvcYaml(fs.readFileSync(path.join(ctx.root, yamlRel), "utf8"), yamlRel);
+    let lockText: string | undefined;
+    try {
+      lockText = fs.readFileSync(path.join(ctx.root, lockRel), "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    const lock = lockText === undefined ? undefined : parseDvcLock(lockText, lockRel);
+    for (const [name, def] of yaml.stages) {
+      if (!stages.has(name)) continue;
+      const base = def.wdir && def.wdir !== "." ? joinInRepo(dir, def.wdir, yamlRel) : dir;
+      const locked = lock?.stages.get(name);
+      const changed: Record<string, OutStatus> = {};
+      for (const dep of def.deps) {
+        if (isExternalPath(dep)) continue;
+        const rel = joinInRepo(base, dep, yamlRel);
+        const s = await depStatus(ctx, rel, locked?.deps.find((e) => e.path === dep));
+        if (s) changed[displayPath(ctx, rel, cwd)] = s;
+      }
+      if (Object.keys(changed).length) result.set(stageName(ctx, outs.find((o) => o.declaredIn === yamlRel && o.stage === name)!, cwd), changed);
+    }
+  }
+  return result;
+}
+
 export async function status(ctx: RepoContext, outs: Output[], cwd: string): Promise<StatusResult> {
   const result: StatusResult = {};
+  for (const [stage, changed] of await pipelineDepsStatus(ctx, outs, cwd)) result[stage] = [{ "changed deps": changed }];
   for (const out of outs) {
     const s = await outputStatus(ctx, out);
     if (!s) continue;

@@ -121,6 +121,33 @@ describe("dvx checkout", () => {
   }
 });
 
+describe("dvx status: pipeline stages", () => {
+  it("reports changed deps as DVC does, hashing 2.x deps (no hash: key) with md5-dos2unix", () => {
+    const dir = tmpRepo();
+    writeTree(dir, {
+      "in.txt": "in",
+      "legacy.txt": "a\r\n",
+      "out.txt": "out",
+      "dvc.yaml": "stages:\n  s:\n    cmd: make\n    deps:\n    - in.txt\n    - legacy.txt\n    outs:\n    - out.txt\n",
+      "dvc.lock":
+        "schema: '2.0'\nstages:\n  s:\n    cmd: make\n    deps:\n    - path: in.txt\n      hash: md5\n      md5: 13b5bfe96f3e2fe411c9f66f4a582adf\n      size: 2\n" +
+        "    - path: legacy.txt\n      md5: 60b725f10c9c85c70d97880dfe8191b3\n      size: 3\n" +
+        "    outs:\n    - path: out.txt\n      hash: md5\n      md5: c68271a63ddbc431c307beb7d2918275\n      size: 3\n",
+    });
+    expect(dvx(["commit"], { cwd: dir }).code).toBe(0); // stores out.txt; nothing to rewrite
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({});
+    writeTree(dir, { "in.txt": "changed" });
+    fs.rmSync(path.join(dir, "legacy.txt"));
+    writeTree(dir, { "out.txt": "changed" });
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({
+      s: [{ "changed deps": { "in.txt": "modified", "legacy.txt": "deleted" } }, { "changed outs": { "out.txt": "modified" } }],
+    });
+    expect(dvx(["status"], { cwd: dir }).stdout).toBe(
+      "s:\n\tchanged deps:\n\t\tmodified:           in.txt\n\t\tdeleted:            legacy.txt\n\tchanged outs:\n\t\tmodified:           out.txt\n",
+    );
+  });
+});
+
 describe("dvx commit and remove", () => {
   it("commit records an edit; unchanged outputs are left byte-identical", () => {
     const dir = tmpRepo();
