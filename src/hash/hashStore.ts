@@ -20,6 +20,7 @@ import {
   closeSync,
   createReadStream,
   fchmodSync,
+  fstatSync,
   mkdirSync,
   openSync,
   readSync,
@@ -130,12 +131,21 @@ function writeAll(fd: number, buf: Uint8Array, len = buf.length): void {
 export class SyncFileHasher {
   private readonly buf: Buffer;
   private readonly knownDirs = new Set<string>();
+  /** Set once a file created with mode 0444 was seen to come out 0444 (the umask leaves r--r--r--
+   * alone, as 022/002/027 do): then fchmod is skipped, one syscall and inode update per object. */
+  private createIs0444 = false;
 
   constructor(
     private readonly newMd5: () => Md5Hasher,
     bufSize: number = SMALL_FILE_MAX,
   ) {
     this.buf = Buffer.allocUnsafe(bufSize);
+  }
+
+  private protect(fd: number): void {
+    if (this.createIs0444) return;
+    if ((fstatSync(fd).mode & 0o7777) === OBJECT_MODE) this.createIs0444 = true;
+    else fchmodSync(fd, OBJECT_MODE);
   }
 
   /**
@@ -167,7 +177,7 @@ export class SyncFileHasher {
         tmp = join(dirname(final), tmpName());
         out = openSync(tmp, "wx", OBJECT_MODE);
         writeAll(out, data);
-        fchmodSync(out, OBJECT_MODE);
+        this.protect(out);
         closeSync(out);
         out = undefined;
         renameSync(tmp, final);
@@ -192,7 +202,7 @@ export class SyncFileHasher {
       }
       const md5 = h.digest();
       if (out === undefined || tmp === undefined || !sink) return { md5, size, stored: false };
-      fchmodSync(out, OBJECT_MODE);
+      this.protect(out);
       closeSync(out);
       out = undefined;
       const final = objectPathIn(sink.odbDir, md5);

@@ -146,6 +146,21 @@ describe("addFile", () => {
     expect(await cache.exists(md5(content), "md5")).toBe(false);
   });
 
+  it("objects are 0444 whatever the umask", async () => {
+    const old = process.umask(0o266);
+    try {
+      const c = new LocalCache(join(base, "umask", "cache"));
+      for (const content of [Buffer.from("umask small"), randomBytes((5 << 20) + 1)]) {
+        const r = await c.addFile(wfile("u", content), "md5");
+        expect(mode(c.objectPath(r.oid, "md5"))).toBe(0o444);
+      }
+      const b = await c.addBytes(Buffer.from("[]"), "md5", { isDir: true });
+      expect(mode(c.objectPath(b.oid, "md5"))).toBe(0o444);
+    } finally {
+      process.umask(old);
+    }
+  });
+
   it("missing source is NOT_FOUND", async () => {
     await expect(cache.addFile(join(ws, "nope"), "md5")).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
