@@ -18,8 +18,8 @@ import type { Readable } from "node:stream";
 import { dirname, join } from "node:path";
 import { DvxError } from "../errors.js";
 import {
-  ensureDirSync,
   hashToSink,
+  inDir,
   isTrustedObjectSync,
   objectPathIn,
   OBJECT_MODE,
@@ -215,10 +215,9 @@ export class LocalCache {
     const oid = h.digest() + (opts.isDir ? ".dir" : "");
     const final = this.objectPath(oid, hashName);
     if (isTrustedObjectSync(final)) return { oid, size: bytes.length };
-    ensureDirSync(dirname(final), this.shared, this.knownDirs);
     const tmp = join(dirname(final), tmpName());
     try {
-      const fh = await open(tmp, "wx", OBJECT_MODE);
+      const fh = await inDir(dirname(final), this.shared, this.knownDirs, () => open(tmp, "wx", OBJECT_MODE));
       try {
         await fh.writeFile(bytes);
         await fh.chmod(OBJECT_MODE);
@@ -272,12 +271,11 @@ export class LocalCache {
     opts: { signal?: AbortSignal } = {},
   ): Promise<{ size: number }> {
     const final = this.objectPath(oid, hashName);
-    ensureDirSync(dirname(final), this.shared, this.knownDirs);
     const tmp = join(dirname(final), tmpName());
     const h = this.objectHasher(await createMd5(this.backend), oid, hashName);
     let size = 0;
     try {
-      const fh = await open(tmp, "wx", OBJECT_MODE);
+      const fh = await inDir(dirname(final), this.shared, this.knownDirs, () => open(tmp, "wx", OBJECT_MODE));
       try {
         // One write at a time, awaited before the next chunk is pulled: a source may reuse its
         // buffer once it is asked for more (downloads are network-bound anyway).

@@ -111,6 +111,36 @@ export function ensureDirSync(dir: string, shared: boolean | undefined, known?: 
   known?.add(dir);
 }
 
+/**
+ * Run `fn` (which creates something inside `dir`) after making sure `dir` exists. A directory
+ * remembered in `known` may have been removed since (gc, a user): on ENOENT it is forgotten,
+ * recreated and `fn` retried once.
+ */
+export function inDirSync<T>(dir: string, shared: boolean | undefined, known: Set<string> | undefined, fn: () => T): T {
+  ensureDirSync(dir, shared, known);
+  try {
+    return fn();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    known?.delete(dir);
+    ensureDirSync(dir, shared, known);
+    return fn();
+  }
+}
+
+/** Async {@link inDirSync}. */
+export async function inDir<T>(dir: string, shared: boolean | undefined, known: Set<string> | undefined, fn: () => Promise<T>): Promise<T> {
+  ensureDirSync(dir, shared, known);
+  try {
+    return await fn();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    known?.delete(dir);
+    ensureDirSync(dir, shared, known);
+    return await fn();
+  }
+}
+
 function unlinkQuiet(p: string): void {
   try {
     unlinkSync(p);
@@ -173,9 +203,8 @@ export class SyncFileHasher {
         if (!sink) return { md5, size: n, stored: false };
         const final = objectPathIn(sink.odbDir, md5);
         if (isTrustedObjectSync(final)) return { md5, size: n, stored: false };
-        ensureDirSync(dirname(final), sink.shared, this.knownDirs);
-        tmp = join(dirname(final), tmpName());
-        out = openSync(tmp, "wx", OBJECT_MODE);
+        const t = (tmp = join(dirname(final), tmpName()));
+        out = inDirSync(dirname(final), sink.shared, this.knownDirs, () => openSync(t, "wx", OBJECT_MODE));
         writeAll(out, data);
         this.protect(out);
         closeSync(out);
@@ -186,9 +215,8 @@ export class SyncFileHasher {
       }
       // Large file: stream through the buffer (and into a temp file when storing).
       if (sink) {
-        ensureDirSync(sink.tmpDir, sink.shared, this.knownDirs);
-        tmp = join(sink.tmpDir, tmpName());
-        out = openSync(tmp, "wx", OBJECT_MODE);
+        const t = (tmp = join(sink.tmpDir, tmpName()));
+        out = inDirSync(sink.tmpDir, sink.shared, this.knownDirs, () => openSync(t, "wx", OBJECT_MODE));
       }
       let size = 0;
       while (n > 0) {
@@ -211,8 +239,8 @@ export class SyncFileHasher {
         tmp = undefined;
         return { md5, size, stored: false };
       }
-      ensureDirSync(dirname(final), sink.shared, this.knownDirs);
-      renameSync(tmp, final);
+      const t = tmp;
+      inDirSync(dirname(final), sink.shared, this.knownDirs, () => renameSync(t, final));
       tmp = undefined;
       return { md5, size, stored: true };
     } finally {

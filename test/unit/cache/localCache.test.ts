@@ -146,6 +146,21 @@ describe("addFile", () => {
     expect(await cache.exists(md5(content), "md5")).toBe(false);
   });
 
+  it("a prefix directory removed underneath (gc) is recreated", async () => {
+    const r = await cache.addFile(wfile("a", "foo"), "md5");
+    const obj = cache.objectPath(r.oid, "md5");
+    rmSync(join(obj, ".."), { recursive: true, force: true });
+    expect((await cache.addFile(wfile("b", "foo"), "md5")).oid).toBe(r.oid);
+    expect(readFileSync(obj, "utf8")).toBe("foo");
+    rmSync(join(obj, ".."), { recursive: true, force: true });
+    await cache.putVerified(r.oid, "md5", Readable.from([Buffer.from("foo")]));
+    expect(readFileSync(obj, "utf8")).toBe("foo");
+    const d = await cache.addBytes(Buffer.from("[]"), "md5", { isDir: true });
+    rmSync(join(cache.objectPath(d.oid, "md5"), ".."), { recursive: true, force: true });
+    await cache.addBytes(Buffer.from("[]"), "md5", { isDir: true });
+    expect(await cache.exists(d.oid, "md5")).toBe(true);
+  });
+
   it("objects are 0444 whatever the umask", async () => {
     const old = process.umask(0o266);
     try {
