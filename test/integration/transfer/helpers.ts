@@ -3,7 +3,8 @@
  * remotes on every available backend, and a recording wrapper around a real Storage.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -23,8 +24,8 @@ export function tempDir(label = "dvx-transfer-"): string {
   temps.push(d);
   return d;
 }
-export function cleanupTemps(): void {
-  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+export async function cleanupTemps(): Promise<void> {
+  await Promise.all(temps.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 }
 
 export function newCache(): LocalCache {
