@@ -34,10 +34,10 @@ export interface OpenOptions {
   /** hash backend: "node" (node:crypto, default) or "wasm" (hash-wasm) */
   backend?: HashBackend;
   onProgress?: ProgressCallback;
-}
-
   /** cancels every operation of this Repo that is not given its own `signal` */
   signal?: AbortSignal;
+}
+
 export interface OpOptions {
   /** directory the targets are relative to (default process.cwd()) */
   cwd?: string;
@@ -161,8 +161,6 @@ export class Repo {
     return cloudStatus(this.ctx(opts), selected, opts);
   }
 
-  /** Outputs for push/fetch: the workspace's, plus those of the git revisions a scope names. */
-  private async selectForSync(targets: string[] | undefined, opts: OpOptions & RevisionScope): Promise<Selected[]> {
   /**
    * DVC 3's `dvc data status`: changes between the last git commit and the pointer files
    * (`committed`), between the pointer files and the workspace (`uncommitted`), objects missing
@@ -217,6 +215,8 @@ export class Repo {
     return listConfig(this.config, opts.level);
   }
 
+  /** Outputs for push/fetch: the workspace's, plus those of the git revisions a scope names. */
+  private async selectForSync(targets: string[] | undefined, opts: OpOptions & RevisionScope): Promise<Selected[]> {
     const abs = this.abs(targets, opts.cwd);
     if (!scopeHasRevisions(opts)) return selectOutputs(this.root, this.outputs(), abs);
     return selectInScope(this.ctx(opts), abs, opts);
