@@ -13,3 +13,24 @@ export type { DiffResult, DiffOptions } from "./repo/diff.js";
 export type { LsCacheResult, LsCacheEntry, LsCacheOptions, Presence, PresenceCount } from "./repo/lsCache.js";
 export type { RevisionScope, Revision, RevisionReadError } from "./repo/revisions.js";
 export type { UnreadableDir } from "./repo/usedObjects.js";
+export {
+  stamp,
+  verifyStamp,
+  parseStamp,
+  formatStamp,
+  dataFingerprint,
+  DRIFT_KINDS,
+  STAMP_FORMAT,
+  STAMP_VERSION,
+  STAMP_FORMATS,
+  type StampRecord,
+  type StampOptions,
+  type StampOutput,
+  type StampFormat,
+  type DriftKind,
+  type Difference,
+  type Note,
+  type VerifyOptions,
+  type VerifyResult,
+  type MlflowRecord,
+} from "./stamp/index.js";

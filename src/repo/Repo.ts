@@ -29,6 +29,8 @@ import { executeGc, planGc, type GcOptions, type GcPlan, type GcResult } from ".
 import { lsCache, type LsCacheOptions, type LsCacheResult } from "./lsCache.js";
 import { scopeHasRevisions, type RevisionScope } from "./revisions.js";
 import { selectInScope } from "./usedObjects.js";
+import { collectStamp } from "../stamp/collect.js";
+import type { StampOptions, StampRecord } from "../stamp/types.js";
 
 export interface OpenOptions {
   /** hash backend: "node" (node:crypto, default) or "wasm" (hash-wasm) */
@@ -258,6 +260,15 @@ export class Repo {
   /** Which objects of the scope's outputs the cache (and a remote) hold. */
   async lsCache(targets?: string[], opts: OpOptions & Omit<LsCacheOptions, "targets"> = {}): Promise<LsCacheResult> {
     return lsCache(this.ctx(opts), { ...opts, ...(targets?.length ? { targets: this.abs(targets, opts.cwd)! } : {}) });
+  }
+
+  /**
+   * The reproducibility record (docs/stamp.md): the tracked outputs (all, or those `targets`
+   * select) as their pointer files state them with cache/remote presence, git commit and dirty
+   * paths, environment and seeds. Reads no data; `verifyStamp()` compares a record with the repo.
+   */
+  async stamp(targets?: string[], opts: OpOptions & StampOptions = {}): Promise<StampRecord> {
+    return collectStamp(this.ctx(opts), this.outputs(), this.abs(targets, opts.cwd), opts);
   }
 
   /** Files read and hashed so far by this Repo (state hits excluded). */
