@@ -65,9 +65,10 @@ export function renderMarkdown(diff: Record<string, Entry[]>, showHash: boolean,
   for (const state of STATES.filter((s) => !hideMissing || s !== "not in cache")) {
     for (const e of diff[state] ?? []) rows.push(showHash ? [state, digest(e.hash), pathText(e.path)] : [state, pathText(e.path)]);
   }
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // tabulate pads headers by MIN_PADDING = 2; rich's console adds a blank line after the table
+  const widths = headers.map((h, i) => Math.max(h.length + 2, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  return [line(headers), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n") + "\n";
+  return [line(headers), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n") + "\n\n";
 }
 
 /** Splits positionals like argparse would with `--targets` as nargs="*" (paths right after it are targets). */

@@ -13,15 +13,19 @@ import { formatBytes } from "../progress/format.js";
 import { plainReporter } from "../progress/plain.js";
 import { jobsFlag, json, out } from "./common.js";
 
-function count(layouts: LayoutPlan[]): { objects: number; bytes: number } {
+function count(layouts: LayoutPlan[]): { objects: number; bytes: number; estimated?: boolean } {
   let objects = 0;
   let bytes = 0;
+  let estimated = false;
   for (const l of layouts) {
     objects += l.dirs.length + l.files.length;
     bytes += l.bytes;
+    if (l.bytesEstimated && l.dirs.length + l.files.length) estimated = true;
   }
-  return { objects, bytes };
+  return { objects, bytes, ...(estimated ? { estimated } : {}) };
 }
+
+const sizeText = (c: { bytes: number; estimated?: boolean }) => `${c.estimated ? "~" : ""}${formatBytes(c.bytes)}`;
 
 /** DVC's CmdGC warning text. */
 function scopeMessage(o: GcOptions): string {
@@ -47,7 +51,7 @@ function summary(plan: GcPlan): string {
   let s = `${plural(local.objects, "object")} (${formatBytes(local.bytes)}) from the local cache`;
   if (plan.remote) {
     const r = count(plan.remote.layouts);
-    s += ` and ${plural(r.objects, "object")} (${formatBytes(r.bytes)}) from remote '${plan.remote.name}' (${plan.remote.url})`;
+    s += ` and ${plural(r.objects, "object")} (${sizeText(r)}) from remote '${plan.remote.name}' (${plan.remote.url})`;
   }
   return s;
 }
@@ -73,7 +77,7 @@ async function ask(ctx: CommandContext, question: string): Promise<boolean> {
 function planJson(plan: GcPlan) {
   const layouts = (ls: LayoutPlan[]) => ({
     ...count(ls),
-    layouts: ls.map((l) => ({ hash_name: l.hashName, total: l.total, dirs: l.dirs, files: l.files, bytes: l.bytes, files_protected: l.filesProtected })),
+    layouts: ls.map((l) => ({ hash_name: l.hashName, total: l.total, dirs: l.dirs, files: l.files, bytes: l.bytes, ...(l.bytesEstimated ? { bytes_estimated: true } : {}), files_protected: l.filesProtected })),
   });
   return {
     revisions: plan.revisions,
@@ -164,7 +168,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         const c = count(layouts);
         const lines = layouts.flatMap((l) => [...l.dirs, ...l.files].map((oid) => `    ${keyOf(l, oid)}`));
         if (lines.length) out(ctx, `Would remove from ${where}:\n${lines.join("\n")}`);
-        out(ctx, `Would remove ${plural(c.objects, "object")} (${formatBytes(c.bytes)}) from ${where}.`);
+        out(ctx, `Would remove ${plural(c.objects, "object")} (${sizeText(c)}) from ${where}.`);
       };
       list("local cache", plan.local);
       if (plan.remote) list(`remote '${plan.remote.name}' (${plan.remote.url})`, plan.remote.layouts);
@@ -175,7 +179,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     out(ctx, result.removedLocal ? `Removed ${plural(result.removedLocal, "object")} (${formatBytes(local.bytes)}) from local cache.` : "No unused 'local' cache to remove.");
     if (plan.remote) {
       const r = count(plan.remote.layouts);
-      out(ctx, result.removedRemote ? `Removed ${plural(result.removedRemote, "object")} (${formatBytes(r.bytes)}) from remote '${plan.remote.name}'.` : "No unused cache to remove from remote.");
+      out(ctx, result.removedRemote ? `Removed ${plural(result.removedRemote, "object")} (${sizeText(r)}) from remote '${plan.remote.name}'.` : "No unused cache to remove from remote.");
     }
     return EXIT.OK;
   } finally {

@@ -56,6 +56,8 @@ export interface LayoutPlan {
   files: string[];
   /** bytes of the objects to delete (unknown sizes count 0) */
   bytes: number;
+  /** remote only: `bytes` extrapolated from a sample (many objects), or unknown (no size support) */
+  bytesEstimated?: boolean;
   /** file objects were all kept because a used `.dir` of this layout could not be read */
   filesProtected: boolean;
 }
@@ -116,25 +118,63 @@ function planLayout(hashName: HashName, present: Iterable<string>, used: Set<str
   return plan;
 }
 
-/** Every valid oid of one layout on a remote (the legacy layout is listed per 2-hex prefix, never whole: its root also holds `files/` and `runs/`). */
-async function listRemoteOids(storage: Storage, hashName: HashName, jobs: number): Promise<Set<string>> {
-  const prefix = odbPrefix(hashName);
-  const out = new Set<string>();
+/**
+ * Every valid oid of both layouts on a remote. A small remote is listed in one pass from its root
+ * (both layouts and whatever else lies there, filtered by `keyToOid`); a big one (the sample prefix
+ * `files/md5/00/` alone fills a listing page, i.e. roughly 256,000+ objects) per 2-hex prefix of
+ * each layout, `jobs` listings at a time. Either way only `<layout>/<2 hex>/<30 hex>[.dir]` keys
+ * become candidates.
+ */
+export async function listRemoteOids(storage: Storage, jobs: number): Promise<Record<HashName, Set<string>>> {
+  const out: Record<HashName, Set<string>> = { md5: new Set(), "md5-dos2unix": new Set() };
+  const m5 = odbPrefix("md5") + "/";
   const take = (key: string) => {
-    const rel = prefix ? key.slice(prefix.length + 1) : key;
-    if (prefix && !key.startsWith(prefix + "/")) return;
-    const oid = keyToOid(rel);
-    if (oid !== undefined) out.add(oid);
+    if (key.startsWith(m5)) {
+      const oid = keyToOid(key.slice(m5.length));
+      if (oid !== undefined) out.md5.add(oid);
+    } else {
+      const oid = keyToOid(key);
+      if (oid !== undefined) out["md5-dos2unix"].add(oid);
+    }
   };
-  if (prefix) {
-    for await (const key of storage.list(prefix + "/")) take(key);
-  } else {
-    const prefixes = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0") + "/");
-    await runPool(prefixes, jobs, async (p) => {
-      for await (const key of storage.list(p)) take(key);
-    });
+  let sample = 0;
+  for await (const _ of storage.list(`${m5}00/`)) if (++sample >= 1000) break;
+  if (sample < 1000) {
+    for await (const key of storage.list("")) take(key);
+    return out;
   }
+  const prefixes: string[] = [];
+  for (let i = 0; i < 256; i++) {
+    const xx = i.toString(16).padStart(2, "0");
+    prefixes.push(`${m5}${xx}/`, `${xx}/`);
+  }
+  await runPool(prefixes, jobs, async (p) => {
+    for await (const key of storage.list(p)) take(key);
+  });
   return out;
+}
+
+/** Remote sizes need a request per object: all of them up to this many, else a sample, extrapolated. */
+const SIZE_ALL_MAX = 5000;
+const SIZE_SAMPLE = 1000;
+
+async function remoteBytes(storage: Storage, layout: LayoutPlan, jobs: number): Promise<void> {
+  if (!storage.size) {
+    layout.bytesEstimated = true;
+    return;
+  }
+  const all = [...layout.dirs, ...layout.files];
+  const picked = all.length <= SIZE_ALL_MAX ? all : all.filter((_, i) => i % Math.ceil(all.length / SIZE_SAMPLE) === 0);
+  let bytes = 0;
+  const s = storage;
+  await runPool(picked, jobs, async (oid) => {
+    bytes += (await s.size!(oidKey(oid, layout.hashName)).catch(() => undefined)) ?? 0;
+  });
+  if (picked.length === all.length) layout.bytes = bytes;
+  else {
+    layout.bytes = Math.round((bytes / Math.max(1, picked.length)) * all.length);
+    layout.bytesEstimated = true;
+  }
 }
 
 function protectedLayouts(unreadable: UnreadableDir[], drop: boolean): Set<HashName> {
@@ -184,6 +224,9 @@ export async function planGc(ctx: RepoContext, opts: GcOptions): Promise<GcPlan>
           (opts.dropUnreadableDirs ? "files inside it may be deleted" : `no ${u.hashName === "md5" ? "files/md5" : "legacy"} file object will be deleted`),
       );
     }
+    if (opts.cloud && !opts.allBranches && !opts.allCommits) {
+      warnings.push("gc --cloud without -a/-A: objects that only other branches use are deleted from the remote too");
+    }
     const protect = protectedLayouts(usedObjs.unreadable, !!opts.dropUnreadableDirs);
     const plan: GcPlan = {
       revisions: scope.revisions,
@@ -203,14 +246,10 @@ export async function planGc(ctx: RepoContext, opts: GcOptions): Promise<GcPlan>
     }
     if (storage && remoteName) {
       const layouts: LayoutPlan[] = [];
+      const present = await listRemoteOids(storage, jobs);
       for (const h of HASH_NAMES) {
-        const layout = planLayout(h, await listRemoteOids(storage, h, jobs), usedObjs.used[h], protect.has(h));
-        if (storage.size) {
-          const s = storage;
-          await runPool([...layout.dirs, ...layout.files], jobs, async (oid) => {
-            layout.bytes += (await s.size!(oidKey(oid, h)).catch(() => undefined)) ?? 0;
-          });
-        }
+        const layout = planLayout(h, present[h], usedObjs.used[h], protect.has(h));
+        await remoteBytes(storage, layout, jobs);
         layouts.push(layout);
       }
       plan.remote = { name: remoteName, url: storage.url, layouts };

@@ -342,6 +342,8 @@ export class RevisionReader {
   private readonly parsed = new Map<string, { entries: TreeEntry[]; subrepo: boolean }>();
   private readonly blobs = new Map<string, string>();
   private readonly dvcFileMemo = new Map<string, Output[]>();
+  /** objects read so far (diagnostics and tests: unchanged trees are not read twice) */
+  readonly stats = { trees: 0, blobs: 0 };
 
   constructor(readonly root: string) {
     this.prefix = gitPrefix(root);
@@ -358,6 +360,7 @@ export class RevisionReader {
     let frontier = [...new Set(roots)].filter((t) => !this.parsed.has(t));
     while (frontier.length) {
       const objs = await this.objects.get(frontier);
+      this.stats.trees += frontier.length;
       const next = new Set<string>();
       objs.forEach((o, i) => {
         const oid = frontier[i]!;
@@ -406,6 +409,7 @@ export class RevisionReader {
     const want = [...new Set(oids)].filter((o) => !this.blobs.has(o));
     if (!want.length) return;
     const objs = await this.objects.get(want);
+    this.stats.blobs += want.length;
     objs.forEach((o, i) => {
       if (!o || o.type !== "blob") throw new Error(`git blob ${want[i]} is missing from the object database`);
       this.blobs.set(want[i]!, o.data.toString("utf8"));

@@ -32,7 +32,7 @@ function expectRemaining(dir: string, keep: Set<string>) {
   expect(nonObjectFiles(cacheOf(dir))).toEqual(initialJunk);
 }
 
-describe("dvx gc scopes (local cache)", () => {
+describe("dvx gc scopes (local cache)", { timeout: 240_000 }, () => {
   it("the fixture has what the scopes must tell apart", () => {
     // every revision uses something no other scope member uses, and garbage exists in both layouts
     expect(initial).toContain(objKey(h.legacyOid, true));
@@ -170,7 +170,7 @@ describe("dvx gc scopes (local cache)", () => {
   });
 });
 
-describe("dvx gc safety", () => {
+describe("dvx gc safety", { timeout: 240_000 }, () => {
   it("a used .dir that cannot be read anywhere keeps every file object of its layout", () => {
     const dir = copyRepo(h.dir);
     const v1Dir = /md5: (\w+\.dir)/.exec(git(dir, "show", "v1:data.dvc"))![1]!;
