@@ -77,7 +77,8 @@ export async function loadManifest(ctx: RepoContext, oid: string, hashName: Hash
   try {
     bytes = await ctx.cache.readBytes(oid, hashName);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as DvxError).code === "NOT_FOUND") return undefined;
+    const code = (e as DvxError).code as string;
+    if (code === "ENOENT" || code === "NOT_FOUND" || code === "MISSING_CACHE") return undefined;
     throw e;
   }
   if (manifestOid(bytes) !== oid) {

@@ -5,6 +5,7 @@
  */
 import { DvxError } from "../errors.js";
 import { loadManifest } from "./buildOutput.js";
+import { loadRemoteManifest } from "../transfer/manifests.js";
 import type { RepoContext } from "./context.js";
 import type { Output } from "./outputs.js";
 import type { Selected } from "./targets.js";
@@ -106,7 +107,10 @@ export async function cloudStatus(ctx: RepoContext, selected: Selected[], opts: 
       const own = engine.lookupRemoteStatus(map, out.md5!, out.hashName);
       if (own && own !== "ok") status[out.path] = own;
       if (out.md5!.endsWith(".dir")) {
-        const manifest = await loadManifest(ctx, out.md5!, out.hashName);
+        // A fresh clone has no manifests yet: read (and verify) the remote's copy instead.
+        const manifest =
+          (await loadManifest(ctx, out.md5!, out.hashName)) ??
+          (await withStorage(ctx, batch.remote, opts.jobs, async (storage) => (await loadRemoteManifest(storage, out.md5!, out.hashName))?.entries));
         for (const e of manifest ?? []) {
           if (s.only !== undefined && e.relpath !== s.only && !e.relpath.startsWith(s.only + "/")) continue;
           const st = engine.lookupRemoteStatus(map, e.md5, out.hashName);

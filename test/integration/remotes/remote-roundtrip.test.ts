@@ -143,6 +143,11 @@ for (const kind of kinds) {
 
       const clone = cloneOf(repo);
       expect(fs.existsSync(path.join(clone, ".dvc/cache"))).toBe(false);
+      // a fresh clone has no manifests: cloud status reads them from the remote (DVC: "deleted" = only on the remote)
+      const fresh = JSON.parse(ok(dvx(["status", "-c", "--json"], { cwd: clone })).stdout);
+      expect(fresh["data/images/1/img4.txt"]).toBe("deleted");
+      expect(Object.keys(fresh).length).toBe(28);
+      expect(Object.values(fresh).every((s) => s === "deleted")).toBe(true);
       ok(dvx(["pull"], { cwd: clone }));
       const skip = (rel: string) => rel === ".git" || rel.startsWith(".dvc");
       expect(snapshot(clone, { skip })).toEqual(snapshot(repo, { skip }));
