@@ -57,18 +57,17 @@ function summary(plan: GcPlan): string {
 }
 
 async function ask(ctx: CommandContext, question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: ctx.stderr, terminal: true });
+  // line by line from stdin (the terminal echoes in cooked mode); EOF answers no
+  const rl = createInterface({ input: process.stdin, terminal: false });
   try {
-    for (;;) {
-      const answer = await new Promise<string | undefined>((resolve) => {
-        rl.question(`${question} [y/n]: `, resolve);
-        rl.once("close", () => resolve(undefined));
-      });
-      if (answer === undefined) return false;
-      const a = answer.trim().toLowerCase();
+    ctx.stderr.write(`${question} [y/n]: `);
+    for await (const line of rl) {
+      const a = line.trim().toLowerCase();
       if (a === "y" || a === "yes") return true;
       if (a === "n" || a === "no") return false;
+      ctx.stderr.write(`${question} [y/n]: `);
     }
+    return false;
   } finally {
     rl.close();
   }

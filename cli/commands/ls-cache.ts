@@ -47,7 +47,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       e.hash ? e.hash.slice(0, 8) : "-",
       cell(e.cache),
       ...(r.remote ? [cell(e.remote)] : []),
-      e.revs.join(", "),
+      e.revs.map((r) => (/^[0-9a-f]{40,64}$/.test(r) ? r.slice(0, 8) : r)).join(", "),
     ]);
     out(ctx, table([head, ...rows]));
   }

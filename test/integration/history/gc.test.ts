@@ -3,11 +3,13 @@
  * revisions (read from git by an independent oracle) and the workspace use, object by object,
  * per layout; non-object files are never touched; the safety rails hold.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { formatBytes } from "../../../cli/progress/format.js";
 import { Repo } from "../../../src/index.js";
+import { CLI } from "../../helpers/cli.js";
 import type { ProgressEvent } from "../../../src/progress.js";
 import { copyRepo, commitAll, dvx, git, makeHistory, md5, nonObjectFiles, objectKeys, objKey, ok, sorted, union, usedKeys, writeTree, type History } from "./helpers.js";
 
@@ -143,6 +145,20 @@ describe("dvx gc scopes (local cache)", { timeout: 240_000 }, () => {
     expect(dvx(["gc", "-w", "-n", "2"], { cwd: dir }).stderr).toMatch(/`--num` can only be used alongside `--rev`/);
     expect(dvx(["gc", "--rev", "nosuchrev", "-f"], { cwd: dir }).stderr).toMatch(/unknown Git revision 'nosuchrev'/);
     expect(objectKeys(cacheOf(dir))).toEqual(initial);
+  });
+
+  it.skipIf(spawnSync("script", ["--version"]).status !== 0)("asks on a terminal: 'n' keeps everything, 'y' deletes", () => {
+    const dir = copyRepo(h.dir);
+    const onTty = (answer: string) =>
+      spawnSync("script", ["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} gc -w`, "/dev/null"], { cwd: dir, input: answer, encoding: "utf8" });
+    const no = onTty("n\n");
+    expect(no.status).toBe(1);
+    expect(no.stdout).toMatch(/This would delete \d+ objects .* from the local cache\.[\s\S]*Are you sure you want to proceed\? \[y\/n\]/);
+    expect(objectKeys(cacheOf(dir))).toEqual(initial);
+    const yes = onTty("perhaps\ny\n");
+    expect(yes.status).toBe(0);
+    expect(yes.stdout).toMatch(/Removed \d+ objects/);
+    expectRemaining(dir, used.ws!);
   });
 
   it("deletes .dir objects before any file object (library progress order)", async () => {
