@@ -148,6 +148,28 @@ describe("dvx status: pipeline stages", () => {
   });
 });
 
+describe("dvx commit: pipeline stages", () => {
+  it("records the stage's deps with its outputs, as dvc commit saves whole stages (an unchanged 2.x dep stays legacy)", () => {
+    const dir = tmpRepo();
+    const lock = (inMd5: string, outMd5: string, hashKey = "") =>
+      "schema: '2.0'\nstages:\n  s:\n    cmd: make\n    deps:\n    - path: in.txt\n" + hashKey + `      md5: ${inMd5}\n      size: ${inMd5 === "13b5bfe96f3e2fe411c9f66f4a582adf" ? 2 : 7}\n` +
+      "    - path: legacy.txt\n      md5: 60b725f10c9c85c70d97880dfe8191b3\n      size: 3\n" +
+      `    outs:\n    - path: out.txt\n      hash: md5\n      md5: ${outMd5}\n      size: ${outMd5 === "c68271a63ddbc431c307beb7d2918275" ? 3 : 7}\n`;
+    writeTree(dir, {
+      "in.txt": "in",
+      "legacy.txt": "a\r\n",
+      "out.txt": "out",
+      "dvc.yaml": "stages:\n  s:\n    cmd: make\n    deps:\n    - in.txt\n    - legacy.txt\n    outs:\n    - out.txt\n",
+      "dvc.lock": lock("13b5bfe96f3e2fe411c9f66f4a582adf", "c68271a63ddbc431c307beb7d2918275"),
+    });
+    expect(dvx(["commit"], { cwd: dir }).code).toBe(0);
+    writeTree(dir, { "in.txt": "changed", "out.txt": "changed" });
+    expect(dvx(["commit"], { cwd: dir }).code).toBe(0);
+    expect(read(dir, "dvc.lock")).toBe(lock("8977dfac2f8e04cb96e66882235f5aba", "8977dfac2f8e04cb96e66882235f5aba", "      hash: md5\n"));
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({});
+  });
+});
+
 describe("dvx commit and remove", () => {
   it("commit records an edit; unchanged outputs are left byte-identical", () => {
     const dir = tmpRepo();
