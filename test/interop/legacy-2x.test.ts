@@ -4,7 +4,8 @@
  * the legacy cache layout and a legacy local remote), compared with what real DVC 3.67.1 did to it
  * (fixtures/legacy-2x/dvc3-expected/, recorded by scripts/make-legacy-fixture.sh):
  *   - dvx status / status -c are clean (a-status, a-status-cloud);
- *   - dvx checkout restores every output byte for byte from the legacy cache;
+ *   - dvx checkout restores every output byte for byte from the legacy cache, and dvx pull from
+ *     the legacy remote does the same in a fresh clone;
  *   - re-adding or committing unchanged legacy outputs leaves the 2.x files alone (b-add-*, b-commit);
  *   - dvx push writes the legacy remote layout (<remote>/xx/rest, no files/md5/), and real DVC 3
  *     pulls from it (local directory, MinIO, fake-gcs-server);
@@ -32,6 +33,7 @@ import {
   gitRepo,
   ok,
   remoteKinds,
+  sh,
   tmpDir,
   tree,
   workspace,
@@ -103,6 +105,16 @@ describe.skipIf(skipReason("dvc"))("scenario 6: a DVC 2.x repository (fixtures/l
     expect(fs.statSync(path.join(repo, "run.sh")).mode & 0o100).toBe(0o100);
     expect(dvxJson(["status"], repo)).toEqual({});
     expect(legacyMetadata(repo)).toEqual(LEGACY_METADATA);
+  });
+
+  it("dvx pull from the 2.x remote in a fresh clone restores the legacy cache layout and the workspace", () => {
+    // beside the repository, so the fixture's `url = ../../remote` still reaches <tmp>/remote
+    const clone = path.join(path.dirname(repo), "clone-from-legacy-remote");
+    ok(sh("git", ["clone", "-q", repo, clone], path.dirname(repo)), "git clone");
+    dvxOk(["pull", "-q"], clone);
+    expect(dataFiles(clone)).toEqual(fixtureData);
+    expect(Object.keys(cacheTree(path.join(clone, ".dvc/cache"))).sort()).toEqual([...expected.remote_files].sort());
+    expect(dvxOk(["status"], clone).stdout).toBe(d3("a-status.out"));
   });
 
   it("re-adding and committing unchanged legacy outputs keeps the 2.x bytes and writes no object (b-add-*, b-commit)", () => {
