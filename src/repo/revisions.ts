@@ -422,12 +422,21 @@ export class RevisionReader {
     const [root] = await this.objects.get([spec]);
     if (!root || root.type !== "tree") return new Map(); // the DVC repo did not exist at this commit
     await this.loadTrees([root.oid]);
-    if (!this.parsed.get(root.oid)!.subrepo) {
-      // no `.dvc/` at this commit: not a DVC repository yet (DVC's brancher skips such revisions)
+    const isDvcRepo = this.parsed.get(root.oid)!.subrepo; // the root holds `.dvc/`
+    const files = this.summarize(root.oid, true);
+    if (!isDvcRepo) {
       this.parsed.delete(root.oid);
+      // No `.dvc/` at this commit: before `dvc init`, DVC's brancher skips it. But pointer files
+      // without `.dvc/` (e.g. `.dvc/` never committed) would make gc forget every object they
+      // use, so that is an error, not a silent skip.
+      const pointer = files.find(([rel]) => !rel.endsWith(".dvcignore"));
+      if (pointer) {
+        throw new DvxError("NOT_A_REPO", `${pointer[0]}: commit ${sha.slice(0, 8)} has pointer files but no .dvc/ directory`, {
+          data: { file: pointer[0], rev: sha },
+        });
+      }
       return new Map();
     }
-    const files = this.summarize(root.oid, true);
     this.parsed.delete(root.oid);
     return new Map(files.map(([rel, oid]) => [rel, oid]));
   }

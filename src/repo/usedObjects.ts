@@ -116,7 +116,11 @@ export class RemoteManifestSource {
       name.toLowerCase(),
       Promise.resolve(
         new Proxy(storage, {
-          get: (t, k) => (k === "close" ? async () => {} : Reflect.get(t, k, t)),
+          get: (t, k) => {
+            if (k === "close") return async () => {};
+            const v = Reflect.get(t, k, t) as unknown;
+            return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+          },
         }),
       ),
     );
@@ -198,7 +202,9 @@ export async function usedObjects(ctx: RepoContext, sources: OutputSource[], opt
     const remotes: (Storage | undefined)[] = [];
     if (opts.primary) remotes.push(opts.primary);
     if (opts.manifests) for (const r of d.remotes) remotes.push(await opts.manifests.get(r));
-    const m = await readManifestAnywhere(ctx, d.oid, d.hashName, [...new Set(remotes)], warnings);
+    const byUrl = new Map<string, Storage>();
+    for (const r of remotes) if (r && !byUrl.has(r.url)) byUrl.set(r.url, r);
+    const m = await readManifestAnywhere(ctx, d.oid, d.hashName, [...byUrl.values()], warnings);
     if (!m) {
       unreadable.push({ oid: d.oid, hashName: d.hashName, path: d.path, sources: [...d.sources] });
       continue;

@@ -91,6 +91,21 @@ describe("RevisionReader", () => {
       r.close();
     }
   });
+
+  it("a commit with pointer files but no .dvc/ is an error, not a silent skip (gc would forget its objects)", async () => {
+    const dir = tmpRepo({ init: false });
+    writeTree(dir, { ".dvc/config": "" });
+    commitAll(dir, "init");
+    writeTree(dir, { "x.dvc": `outs:\n- md5: ${md5("x")}\n  size: 1\n  hash: md5\n  path: x\n` });
+    git(dir, "rm", "-r", "-q", ".dvc");
+    const bad = commitAll(dir, ".dvc/ dropped from git");
+    const r = new RevisionReader(dir);
+    try {
+      await expect(r.outputsAt(bad)).rejects.toThrow(/x\.dvc: commit \w+ has pointer files but no \.dvc\/ directory/);
+    } finally {
+      r.close();
+    }
+  });
 });
 
 describe("gc remote listing", () => {
