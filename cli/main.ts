@@ -26,13 +26,15 @@ function mainHelp(): string {
   ].join("\n");
 }
 
-function flagLine(f: FlagSpec): string {
-  const names = `${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.arg ? ` ${f.arg}` : ""}${f.values ? `[=${f.values.join("|")}]` : ""}`;
-  return `  ${names.padEnd(26)} ${f.help}`;
+function flagNames(f: FlagSpec): string {
+  return `${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.arg ? ` ${f.arg}` : ""}${f.values ? `[=${f.values.join("|")}]` : ""}`;
 }
 
 export function commandHelp(c: CommandSpec): string {
-  return [`usage: ${c.usage}`, "", c.summary, "", "options:", ...[...c.flags, ...COMMON_FLAGS].map(flagLine), "", `example: ${c.example}`, ""].join("\n");
+  const flags = [...c.flags, ...COMMON_FLAGS];
+  const width = Math.max(26, ...flags.map((f) => flagNames(f).length));
+  const lines = flags.map((f) => `  ${flagNames(f).padEnd(width)} ${f.help}`);
+  return [`usage: ${c.usage}`, "", c.summary, "", "options:", ...lines, "", `example: ${c.example}`, ""].join("\n");
 }
 
 /** `--flag=VALUE` for boolean flags that take an optional value (FlagSpec.values). */

@@ -11,7 +11,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     repo.pull(ctx.args.length ? ctx.args : undefined, { cwd: ctx.cwd, remote: ctx.flags.remote as string | undefined, jobs, force: !!ctx.flags.force, ...revisionScope(ctx) }),
   );
   if (ctx.json) {
-    json(ctx, { fetched: r.fetch.transferred, bytes: r.fetch.bytes, failed: r.fetch.failed, missing: r.fetch.missing, checkout: r.checkout });
+    json(ctx, { fetched: r.fetch.transferred, bytes: r.fetch.bytes, skipped: r.fetch.skipped, failed: r.fetch.failed, missing: r.fetch.missing, remotes: r.fetch.remotes, checkout: r.checkout });
     return r.fetch.failed.length || r.checkout.failed.length ? EXIT.FAILED : EXIT.OK;
   }
   const a = reportTransfer(ctx, "fetched", r.fetch, Date.now() - started);

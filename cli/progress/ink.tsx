@@ -1,17 +1,15 @@
 /**
  * Live progress on a TTY with ink: one bar per phase (files and bytes done/total, throughput, ETA,
- * failures) with the file(s) being worked on under it. Events only update the ProgressModel; a
- * timer redraws at most `intervalMs` apart (10 per second), so the cost of drawing does not grow
- * with the number of objects moved. The frame is erased when the command ends: the command then
- * prints its one summary line, as DVC's bars vanish before its own output.
+ * failures) with the file(s) being worked on under it. The components draw PhaseView snapshots
+ * (model.ts); live.ts decides when, and inkWorker.ts runs them off the main thread. Lines are
+ * sized to the width given (no ink truncation: measured at 2-4x the cost of a plain render).
+ * The frame is erased when the command ends: the command then prints its one summary line, as
+ * DVC's bars vanish before its own output.
  */
 import React from "react";
 import { render, Box, Text, useStderr } from "ink";
-import type { ProgressEvent } from "../../src/progress.js";
 import { formatBytes, formatCount, formatDuration, formatEta, formatRate, phaseLabel, shortenPath } from "./format.js";
-import { ProgressModel, type PhaseView } from "./model.js";
-import { verboseLine } from "./plain.js";
-import type { Reporter, ReporterOptions } from "./reporter.js";
+import type { PhaseView } from "./model.js";
 
 const LABEL_WIDTH = 13;
 
@@ -46,7 +44,7 @@ export function PhaseBar({ view, width }: { view: PhaseView; width: number }) {
   if (view.ended) {
     return (
       <Box>
-        <Text wrap="truncate">
+        <Text>
           <Text color="green">{"✔ "}</Text>
           <Text dimColor>{p.summary}</Text>
           {p.failed ? <Text color="red">{p.failed}</Text> : null}
@@ -56,7 +54,7 @@ export function PhaseBar({ view, width }: { view: PhaseView; width: number }) {
   }
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate">
+      <Text>
         <Text bold>{p.label} </Text>
         {p.barWidth ? (
           p.indeterminate ? (
@@ -72,7 +70,7 @@ export function PhaseBar({ view, width }: { view: PhaseView; width: number }) {
         {p.failed ? <Text color="red">{p.failed}</Text> : null}
       </Text>
       {p.current ? (
-        <Text dimColor wrap="truncate">
+        <Text dimColor>
           {"  ↳ " + p.current}
         </Text>
       ) : null}
@@ -96,46 +94,32 @@ function Bridge({ sink, children }: { sink: { write?: (s: string) => void }; chi
   return <>{children}</>;
 }
 
-export function inkReporter(stderr: NodeJS.WriteStream, opts: ReporterOptions = {}): Reporter {
-  const model = opts.model ?? new ProgressModel(opts.cwd);
-  const intervalMs = opts.intervalMs ?? 100;
+export interface LiveView {
+  /** draws these phases (coalesced: a frame that arrives while one is drawn replaces it) */
+  update(phases: PhaseView[], width: number): void;
+  /** lines to scroll above the live frame (-v) */
+  writeAbove(text: string): void;
+  /** erases the frame and unmounts */
+  close(): Promise<void>;
+}
+
+/**
+ * Mounts the progress view on a terminal stream. The CLI does this inside a worker thread
+ * (inkWorker.ts), so React and layout never run on the thread doing the transfer.
+ */
+export function mountProgress(out: NodeJS.WriteStream, stdin: NodeJS.ReadStream, maxFps = 10): LiveView {
   const sink: { write?: (s: string) => void } = {};
-  let pending: string[] = [];
-  const width = () => Math.max(40, (stderr.columns || 80) - 1);
-  const frame = () => (
+  const el = (phases: PhaseView[], width: number) => (
     <Bridge sink={sink}>
-      <ProgressView phases={model.snapshot(Date.now())} width={width()} />
+      <ProgressView phases={phases} width={width} />
     </Bridge>
   );
-  const instance = render(frame(), { stdout: stderr, stderr, patchConsole: false, exitOnCtrlC: false, maxFps: Math.ceil(1000 / intervalMs) });
-  const flushVerbose = () => {
-    if (!pending.length) return;
-    const text = pending.join("\n") + "\n";
-    pending = [];
-    if (sink.write) sink.write(text);
-    else stderr.write(text);
-  };
-  const timer = setInterval(() => {
-    flushVerbose();
-    instance.rerender(frame());
-  }, intervalMs);
-  timer.unref();
-  let closed = false;
+  const instance = render(el([], 80), { stdout: out, stderr: out, stdin, patchConsole: false, exitOnCtrlC: false, maxFps });
   return {
-    onProgress: (e: ProgressEvent) => {
-      model.apply(e, Date.now());
-      if (opts.verbose) {
-        const line = verboseLine(e, model);
-        if (line !== undefined) pending.push(line);
-      }
-    },
+    update: (phases, width) => instance.rerender(el(phases, width)),
+    writeAbove: (text) => (sink.write ? sink.write(text) : out.write(text)),
     close: async () => {
-      if (closed) return;
-      closed = true;
-      clearInterval(timer);
-      flushVerbose();
-      // erase the live frame: the command prints its own summary line next
-      instance.rerender(<></>);
+      instance.rerender(<></>); // erase the live frame: the command prints its own summary next
       instance.unmount();
       await instance.waitUntilExit().catch(() => {});
     },

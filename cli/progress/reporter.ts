@@ -3,9 +3,10 @@
  *   -q or --json                      nothing
  *   stderr not a TTY, CI, TERM=dumb   plain lines at a bounded rate (plain.ts)
  *   otherwise                         the ink UI (ink.tsx)
- * ink and React are imported only when a command on a TTY is still running after `deferMs`
- * (default 150 ms), so quick commands (a clean `dvx status`) never pay the ~0.3 s it costs to
- * load them. Events that arrive before the UI is up are already in the model it draws.
+ * The live UI starts only when a command on a TTY is still running after `deferMs` (default
+ * 150 ms), so quick commands (a clean `dvx status`) never start it; it then loads ink and React
+ * in a worker thread (live.ts, inkWorker.ts), off the thread doing the work. Events that arrive
+ * before the UI is up are already in the model it draws.
  */
 import type { ProgressCallback, ProgressEvent } from "../../src/progress.js";
 import { ProgressModel } from "./model.js";
@@ -61,32 +62,33 @@ export async function createReporter(ctx: { quiet: boolean; json: boolean; verbo
   return deferredInk(ctx, opts.deferMs ?? 150, env);
 }
 
-/** Collects events in a model; mounts the ink UI on it if the command is still running after `deferMs`. */
+/** Collects events in a model; starts the live UI on it if the command is still running after `deferMs`. */
 function deferredInk(ctx: { verbose: boolean; cwd: string; stderr: NodeJS.WriteStream }, deferMs: number, env: NodeJS.ProcessEnv): Reporter {
   const model = new ProgressModel(ctx.cwd);
   let live: Reporter | undefined;
-  let closed = false;
   let early: string[] = []; // -v lines before the UI is up
-  let loading: Promise<void> | undefined;
-  const fallback = plainReporter(ctx.stderr, { verbose: ctx.verbose, cwd: ctx.cwd });
-  let failedToLoad = false;
+  let fallback: ((e: ProgressEvent) => void) | undefined;
+  const startup = new AbortController();
   const timer = setTimeout(() => {
-    loading = import("./ink.js").then(
-      ({ inkReporter }) => {
-        if (closed) return;
-        live = inkReporter(ctx.stderr, { verbose: ctx.verbose, cwd: ctx.cwd, model });
-        if (early.length) ctx.stderr.write(early.join("\n") + "\n");
-        early = [];
-      },
-      () => {
-        failedToLoad = true; // ink cannot run here: plain lines from now on
-      },
-    );
+    import("./live.js")
+      .then(({ startLive }) => startLive(ctx.stderr, { verbose: ctx.verbose, cwd: ctx.cwd, model, early }, startup.signal))
+      .then(
+        (r) => {
+          if (startup.signal.aborted) return r.close(); // closed while starting: nothing drawn yet
+          early = [];
+          live = r;
+        },
+        () => {
+          if (startup.signal.aborted) return;
+          // no worker threads or no ink here: plain lines from now on
+          fallback = plainReporter(ctx.stderr, { verbose: ctx.verbose, cwd: ctx.cwd });
+        },
+      );
   }, deferMs);
   timer.unref();
   const onProgress = (e: ProgressEvent) => {
     if (live) return live.onProgress(e);
-    if (failedToLoad) return fallback(e);
+    if (fallback) return fallback(e);
     model.apply(e, Date.now());
     if (ctx.verbose && (e.type === "item" || e.type === "fail")) {
       const line = verboseLine(e, model);
@@ -96,9 +98,9 @@ function deferredInk(ctx: { verbose: boolean; cwd: string; stderr: NodeJS.WriteS
   return {
     onProgress: withTestDelay(onProgress, env),
     close: async () => {
-      closed = true;
       clearTimeout(timer);
-      await loading;
+      // never wait for a UI that is still loading: it has drawn nothing, so it is just dropped
+      if (!live) startup.abort();
       await live?.close();
       if (early.length) ctx.stderr.write(early.join("\n") + "\n");
       early = [];
