@@ -342,6 +342,8 @@ export class RevisionReader {
   private readonly parsed = new Map<string, { entries: TreeEntry[]; subrepo: boolean }>();
   private readonly blobs = new Map<string, string>();
   private readonly dvcFileMemo = new Map<string, Output[]>();
+  /** pointer files per commit (or why they cannot be read), filled by `prefetch` */
+  private readonly filesBySha = new Map<string, Map<string, string> | Error>();
   /** objects read so far (diagnostics and tests: unchanged trees are not read twice) */
   readonly stats = { trees: 0, blobs: 0 };
 
@@ -416,16 +418,16 @@ export class RevisionReader {
     });
   }
 
-  /** The pointer files (`.dvc`, `dvc.yaml`, `dvc.lock`, `.dvcignore`) at a commit: repo-relative path -> blob id. */
-  async pointerFiles(sha: string): Promise<Map<string, string>> {
-    const spec = this.prefix ? `${sha}:${this.prefix.replace(/\/$/, "")}` : `${sha}^{tree}`;
-    const [root] = await this.objects.get([spec]);
+  private rootSpec(sha: string): string {
+    return this.prefix ? `${sha}:${this.prefix.replace(/\/$/, "")}` : `${sha}^{tree}`;
+  }
+
+  /** The pointer files below a loaded root tree (undefined root: the repo did not exist then). */
+  private filesOfRoot(sha: string, root: GitObject | undefined): Map<string, string> {
     if (!root || root.type !== "tree") return new Map(); // the DVC repo did not exist at this commit
-    await this.loadTrees([root.oid]);
     const isDvcRepo = this.parsed.get(root.oid)!.subrepo; // the root holds `.dvc/`
     const files = this.summarize(root.oid, true);
     if (!isDvcRepo) {
-      this.parsed.delete(root.oid);
       // No `.dvc/` at this commit: before `dvc init`, DVC's brancher skips it. But pointer files
       // without `.dvc/` (e.g. `.dvc/` never committed) would make gc forget every object they
       // use, so that is an error, not a silent skip.
@@ -437,8 +439,41 @@ export class RevisionReader {
       }
       return new Map();
     }
-    this.parsed.delete(root.oid);
     return new Map(files.map(([rel, oid]) => [rel, oid]));
+  }
+
+  /**
+   * Reads what many commits need in a few pipelined batches: their root trees, every tree below
+   * them not seen before (one batch per level, all commits together), then every candidate blob.
+   */
+  private async prefetch(shas: string[]): Promise<void> {
+    const todo = [...new Set(shas)].filter((s) => !this.filesBySha.has(s));
+    if (!todo.length) return;
+    const roots = await this.objects.get(todo.map((s) => this.rootSpec(s)));
+    const rootOids = [...new Set(roots.filter((r) => r?.type === "tree").map((r) => r!.oid))];
+    await this.loadTrees(rootOids);
+    todo.forEach((sha, i) => {
+      try {
+        this.filesBySha.set(sha, this.filesOfRoot(sha, roots[i]));
+      } catch (e) {
+        this.filesBySha.set(sha, e as Error);
+      }
+    });
+    for (const r of rootOids) this.parsed.delete(r); // after all: commits may share a root tree
+    const blobs = new Set<string>();
+    for (const sha of todo) {
+      const f = this.filesBySha.get(sha);
+      if (f instanceof Map) for (const oid of f.values()) blobs.add(oid);
+    }
+    await this.readBlobs([...blobs]);
+  }
+
+  /** The pointer files (`.dvc`, `dvc.yaml`, `dvc.lock`, `.dvcignore`) at a commit: repo-relative path -> blob id. */
+  async pointerFiles(sha: string): Promise<Map<string, string>> {
+    if (!this.filesBySha.has(sha)) await this.prefetch([sha]);
+    const f = this.filesBySha.get(sha)!;
+    if (f instanceof Error) throw f;
+    return f;
   }
 
   /**
@@ -530,12 +565,23 @@ export class RevisionReader {
   async outputsAtEach(revs: Revision[]): Promise<{ results: RevisionOutputs[]; errors: RevisionReadError[] }> {
     const results: RevisionOutputs[] = [];
     const errors: RevisionReadError[] = [];
-    for (const rev of revs) {
+    const CHUNK = 256; // commits whose trees and blobs are fetched together
+    for (let i = 0; i < revs.length; i += CHUNK) {
+      const chunk = revs.slice(i, i + CHUNK);
       try {
-        results.push({ rev, outputs: await this.outputsAt(rev.sha) });
-      } catch (e) {
-        const file = (e as DvxError).data?.file;
-        errors.push({ rev: rev.names.join(","), ...(typeof file === "string" ? { file } : {}), error: (e as Error).message.split("\n")[0]! });
+        await this.prefetch(chunk.map((r) => r.sha));
+      } catch {
+        // a failing batch: each commit below is read (and fails) on its own, with its own error
+      }
+      for (const rev of chunk) {
+        try {
+          results.push({ rev, outputs: await this.outputsAt(rev.sha) });
+        } catch (e) {
+          const file = (e as DvxError).data?.file;
+          errors.push({ rev: rev.names.join(","), ...(typeof file === "string" ? { file } : {}), error: (e as Error).message.split("\n")[0]! });
+        } finally {
+          this.filesBySha.delete(rev.sha);
+        }
       }
     }
     return { results, errors };
