@@ -32,7 +32,7 @@ function checkDirPromise(remoteRoot: string, oids: Set<string>): string[] {
 }
 
 describe.concurrent("crash: kill -9 at random moments, then re-run", () => {
-  it("add: loses nothing, leaves no partial object or pointer file, and a re-run completes", { timeout: 600_000 }, async () => {
+  it("add: loses nothing, leaves no partial object or pointer file, and a re-run completes", { timeout: 1_800_000 }, async () => {
     const repo = tmpRepo();
     const data = path.join(repo, "data");
     const cache = path.join(repo, ".dvc", "cache");
@@ -85,7 +85,7 @@ describe.concurrent("crash: kill -9 at random moments, then re-run", () => {
     expect(fig.killedMidRun).toBeGreaterThanOrEqual(Math.floor(fig.rounds * 0.6));
   });
 
-  it("checkout: leaves each file old or new, and a re-run completes", { timeout: 600_000 }, async () => {
+  it("checkout: leaves each file old or new, and a re-run completes", { timeout: 1_800_000 }, async () => {
     const repo = tmpRepo();
     const data = path.join(repo, "data");
     const cache = path.join(repo, ".dvc", "cache");
@@ -129,7 +129,7 @@ describe.concurrent("crash: kill -9 at random moments, then re-run", () => {
     expect(fig.killedMidRun).toBeGreaterThanOrEqual(Math.floor(fig.rounds * 0.6));
   });
 
-  it("push: never leaves a partial or wrong object on the remote, nor a .dir without its files; a re-run completes", { timeout: 600_000 }, async () => {
+  it("push: never leaves a partial or wrong object on the remote, nor a .dir without its files; a re-run completes", { timeout: 1_800_000 }, async () => {
     const remote = path.join(tmpDir("dvx-rel-remote-"), "store");
     const repo = repoWithRemote(remote);
     const data = path.join(repo, "data");
@@ -173,7 +173,7 @@ describe.concurrent("crash: kill -9 at random moments, then re-run", () => {
     expect(fig.killedMidRun).toBeGreaterThanOrEqual(Math.floor(fig.rounds * 0.6));
   });
 
-  it("pull: leaves the cache intact and each file old or new; a re-run completes", { timeout: 600_000 }, async () => {
+  it("pull: leaves the cache intact and each file old or new; a re-run completes", { timeout: 1_800_000 }, async () => {
     const remote = path.join(tmpDir("dvx-rel-remote-"), "store");
     const producer = repoWithRemote(remote);
     const versions: { dvc: string; files: Map<string, string>; objects: Set<string> }[] = [];
