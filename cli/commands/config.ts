@@ -2,20 +2,12 @@ import * as path from "node:path";
 import { DvxError } from "../../src/index.js";
 import { Config, CONFIG_LEVELS } from "../../src/repo/config.js";
 import { joinConfigKey, splitConfigKey } from "../../src/repo/remotes.js";
+import { KNOWN_OPTIONS } from "../../src/repo/settings.js";
 import { findRepoRoot } from "../../src/repo/root.js";
 import { EXIT, type CommandContext } from "../context.js";
 import { json, out } from "./common.js";
 import { levelOf } from "./levels.js";
 
-/** Options DVC's config schema accepts in the plain sections (spec 9.2). */
-const KNOWN: Record<string, string[]> = {
-  core: ["remote", "checksum_jobs", "interactive", "analytics", "hardlink_lock", "no_scm", "autostage", "check_update", "site_cache_dir", "machine"],
-  cache: ["dir", "type", "shared", "slow_link_warning", "verify", "protected"],
-  state: ["row_limit", "row_cleanup_quota"],
-  index: ["dir"],
-  feature: [],
-  plots: ["html_template", "out_dir", "auto_open"],
-};
 
 function show(v: string | string[]): string {
   return Array.isArray(v) ? v.join(", ") : v;
@@ -41,7 +33,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const [key, value] = ctx.args;
   if (!key) throw new DvxError("USAGE", "usage: dvx config [--local|--global|--system] [-u] KEY [VALUE] | -l");
   const [section, option] = splitConfigKey(key);
-  const known = KNOWN[section];
+  const known = KNOWN_OPTIONS[section];
   if (known && !known.includes(option)) throw new DvxError("CONFIG_ERROR", `'${key}' is not a known option of [${section}]`, { data: { key } });
   if (!known && !/^(remote|machine|db) "/.test(section)) throw new DvxError("CONFIG_ERROR", `'${section}' is not a config section`, { data: { key } });
   if (/^remote "/.test(section) && !config.remoteNames().includes(section.slice(8, -1))) {
