@@ -3,12 +3,14 @@
  * which revisions a scope names (DVC's `brancher`/`iter_revs`: `-a`, `-T`, `-A`, `--rev -n`,
  * `--date`), and the outputs every `.dvc` file and `dvc.yaml`+`dvc.lock` declares at a revision.
  *
- * Reading: ONE `git cat-file --batch` process serves every revision of an operation. A revision's
- * root tree is walked level by level (each level is one pipelined batch of tree requests), and
- * what a tree holds (the pointer files below it) is memoised by tree id, so `gc -A` over a long
- * history reads each distinct tree once: a commit that changed one directory costs the trees on
- * the path to it, not a full listing (`git ls-tree -r` per commit would re-list everything). The
- * pointer files' blobs are then read in one more batch, each distinct blob once.
+ * Reading: ONE `git cat-file --batch` process serves every revision of an operation (not one
+ * process per revision, let alone per file). Commits are read 256 at a time: their root trees in
+ * one pipelined batch, then the trees below them level by level (one batch per level for all of
+ * them), then every candidate blob in one batch. What a tree holds (the pointer files below it)
+ * is memoised by tree id, so `gc -A` over a long history reads each distinct tree once: a commit
+ * that changed one directory costs the trees on the path to it, where `git ls-tree -r` per commit
+ * would re-list everything. Measured: 401 commits over 250 directories, ~1,000 tree reads and a
+ * few dozen round trips.
  *
  * As in DVC's collection: `.dvcignore` rules of the revision apply (all of its `.dvcignore`
  * files, spec 10.3), `.git`/`.dvc`/`.hg` and sub-repositories (directories holding a `.dvc/`

@@ -25,6 +25,7 @@ describe("dvx diff", { timeout: 240_000 }, () => {
         added: [
           { path: "data/new", hash: md5("new") },
           { path: "g", hash: md5("g1") },
+          { path: "out", hash: md5("pipe-v1") },
         ],
         deleted: [],
         modified: [
@@ -36,7 +37,7 @@ describe("dvx diff", { timeout: 240_000 }, () => {
       }).replace(/":/g, '": ').replace(/,"/g, ', "').replace(/},{/g, "}, {") + "\n",
     );
     // without --show-hash DVC drops the hashes
-    expect(JSON.parse(ok(dvx(["diff", "v1", "feature", "--json"], { cwd: h.dir })).stdout).added).toEqual([{ path: "data/new" }, { path: "g" }]);
+    expect(JSON.parse(ok(dvx(["diff", "v1", "feature", "--json"], { cwd: h.dir })).stdout).added).toEqual([{ path: "data/new" }, { path: "g" }, { path: "out" }]);
     // the same commit twice, by two names
     expect(ok(dvx(["diff", "main", h.c3, "--json"], { cwd: h.dir })).stdout).toBe("{}\n");
   });
@@ -79,7 +80,7 @@ describe("dvx diff", { timeout: 240_000 }, () => {
 
   it("prints DVC's text layout with a files summary (directories not counted)", () => {
     const r = ok(dvx(["diff", "v1", "feature"], { cwd: h.dir }));
-    expect(r.stdout).toBe("Added:\n    data/new\n    g\n\nModified:\n    data/\n    data/a\n    data/sub/b\n\nfiles summary: 2 added, 2 modified\n");
+    expect(r.stdout).toBe("Added:\n    data/new\n    g\n    out\n\nModified:\n    data/\n    data/a\n    data/sub/b\n\nfiles summary: 3 added, 2 modified\n");
     const s = ok(dvx(["diff", "v1", "feature", "--show-hash"], { cwd: h.dir }));
     expect(s.stdout).toContain(`    ${md5("a1").slice(0, 8)}..${md5("a2").slice(0, 8)}  data/a\n`);
     expect(ok(dvx(["diff", "main", "main"], { cwd: h.dir })).stdout).toBe("");
@@ -106,7 +107,9 @@ describe("dvx diff", { timeout: 240_000 }, () => {
     const repo = Repo.open(h.dir);
     try {
       const d = await repo.diff("v1", "v2");
-      expect(d).toMatchObject({ added: [{ path: "g", hash: md5("g1") }], modified: [{ path: "data/" }, { path: "data/a", hash: { old: md5("a1"), new: md5("a2") } }] });
+      expect(d).toMatchObject({ added: [{ path: "g", hash: md5("g1") }, { path: "out", hash: md5("pipe-v1") }], modified: [{ path: "data/" }, { path: "data/a", hash: { old: md5("a1"), new: md5("a2") } }] });
+      // a pipeline output changed between v2 and main (read from dvc.lock at both revisions)
+      expect(await repo.diff("v2", "main")).toMatchObject({ modified: [{ path: "f", hash: { old: md5("f1"), new: md5("f3") } }, { path: "out", hash: { old: md5("pipe-v1"), new: md5("pipe-v2") } }] });
     } finally {
       repo.close();
     }

@@ -97,6 +97,16 @@ describe("dvx gc scopes (local cache)", { timeout: 240_000 }, () => {
     expectRemaining(dir2, used.ws!);
   });
 
+  it("dvc.lock outputs count at every revision", () => {
+    const dir = copyRepo(h.dir);
+    ok(dvx(["gc", "-w", "-f"], { cwd: dir }));
+    expect(objectKeys(cacheOf(dir))).toContain(objKey(md5("pipe-v2")));
+    expect(objectKeys(cacheOf(dir))).not.toContain(objKey(md5("pipe-v1")));
+    const dir2 = copyRepo(h.dir);
+    ok(dvx(["gc", "-T", "-f"], { cwd: dir2 }));
+    expect(objectKeys(cacheOf(dir2))).toContain(objKey(md5("pipe-v1"))); // v2's dvc.lock
+  });
+
   it("layouts are separate: a used oid protects only its own layout", () => {
     const dir = copyRepo(h.dir);
     ok(dvx(["gc", "-A", "-f"], { cwd: dir }));

@@ -76,7 +76,9 @@ export function usedKeys(repo: string, rev: string | undefined, cacheRoot = path
   const keys = new Set<string>();
   for (const f of files) {
     if (!f.endsWith(".dvc") && !f.endsWith("dvc.lock")) continue;
-    const text = rev === undefined ? fs.readFileSync(path.join(repo, f), "utf8") : git(repo, "show", `${rev}:${f}`);
+    let text = rev === undefined ? fs.readFileSync(path.join(repo, f), "utf8") : git(repo, "show", `${rev}:${f}`);
+    // a stage's deps are not cached objects: only its outs count
+    if (f.endsWith("dvc.lock")) text = text.replace(/^ {4}deps:\n(?: {4}[- ] .*\n)*/gm, "");
     for (const { oid, legacy } of oidsIn(text)) {
       keys.add(objKey(oid, legacy));
       if (oid.endsWith(".dir")) {
@@ -113,7 +115,7 @@ export interface History {
 
 /**
  * main:    c1 (tag v1: data/{a,sub/b}, f, legacy.bin [2.x entry]) -> c2 (tag v2 annotated: data/a
- *          changed, g added) -> c3 (f changed) = main tip
+ *          changed, g added, pipeline output out = pipe-v1) -> c3 (f changed, out = pipe-v2) = main tip
  * feature: from c2, cf: data/sub/b changed, data/new added
  * workspace: main checked out, g re-added with new content (not committed)
  * plus orphan objects in both layouts, a same-oid object in the "wrong" layout for each naming,
@@ -137,6 +139,7 @@ export function makeHistory(): History {
   git(dir, "tag", "v1");
   writeTree(dir, { "data/a": "a2", g: "g1" });
   ok(dvx(["add", "-q", "data", "g"], { cwd: dir }));
+  pipeline(dir, "pipe-v1");
   const c2 = commitAll(dir, "c2");
   git(dir, "tag", "-a", "v2", "-m", "annotated");
   git(dir, "checkout", "-q", "-b", "feature");
@@ -147,6 +150,7 @@ export function makeHistory(): History {
   ok(dvx(["checkout", "-q", "-f"], { cwd: dir }));
   writeTree(dir, { f: "f3" });
   ok(dvx(["add", "-q", "f"], { cwd: dir }));
+  pipeline(dir, "pipe-v2");
   const c3 = commitAll(dir, "c3");
   writeTree(dir, { g: "g-workspace" });
   ok(dvx(["add", "-q", "g"], { cwd: dir }));
@@ -169,6 +173,25 @@ export function makeHistory(): History {
   };
   writeTree(cache, planted);
   return { dir, c1, c2, c3, cf, orphans, legacyOid };
+}
+
+/**
+ * A `dvc.yaml` stage whose output `out` holds `content`, with the `dvc.lock` DVC writes after
+ * `dvc repro` (the dep is git-tracked; only the output is cached).
+ */
+function pipeline(dir: string, content: string): void {
+  const src = `source of ${content}`;
+  writeTree(dir, {
+    "src.txt": src,
+    out: content,
+    "dvc.yaml": "stages:\n  make:\n    cmd: cp src.txt out\n    deps:\n    - src.txt\n    outs:\n    - out\n",
+    "dvc.lock":
+      "schema: '2.0'\nstages:\n  make:\n    cmd: cp src.txt out\n    deps:\n    - path: src.txt\n      hash: md5\n" +
+      `      md5: ${md5(src)}\n      size: ${src.length}\n    outs:\n    - path: out\n      hash: md5\n      md5: ${md5(content)}\n      size: ${content.length}\n`,
+    [`.dvc/cache/${objKey(md5(content))}`]: content,
+  });
+  const gi = fs.readFileSync(path.join(dir, ".gitignore"), "utf8");
+  if (!gi.includes("/out\n")) fs.writeFileSync(path.join(dir, ".gitignore"), gi + "/out\n");
 }
 
 /** A copy of a repository (git, cache and all) in a fresh temp dir. */
