@@ -18,9 +18,15 @@
  * - Like S3, a "false" from exists() triggers a one-time bucket check, so a wrong bucket is an error.
  * - Anonymous access (public buckets) uses the library's "custom endpoint" mode, which sends
  *   requests without credentials.
+ * - Stall timeout: the library's HTTP stack (node-fetch 2 via teeny-request) pipes the response
+ *   into a PassThrough without forwarding errors, so a connection that drops mid-body (a download,
+ *   or the JSON answer to an upload, which has no timeout at all) never ends nor fails: the
+ *   operation would hang forever. Every read and write therefore fails with ETIMEDOUT (retried)
+ *   when no byte moves for `stallTimeoutMs`, a metadata or listing request when it takes longer
+ *   (default 60 s, like S3's read timeout; env DVX_GCS_STALL_TIMEOUT_MS overrides it).
  */
 import { createReadStream } from "node:fs";
-import { Readable, Transform } from "node:stream";
+import { PassThrough, Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Bucket, Storage as GcsClient } from "@google-cloud/storage";
 import { DvxError } from "../errors.js";
@@ -30,12 +36,66 @@ import { joinKey, optBool, optStr, type RemoteConfig, type Storage, type WriteOp
 
 export const GCS_DEFAULTS = {
   resumableThreshold: 8 * 1024 * 1024,
+  stallTimeoutMs: 60_000,
 };
 
 export interface GcsTuning {
   jobs: number;
   retry?: Partial<RetryPolicy>;
   resumableThreshold?: number;
+  /** Fail a read or write when no byte has moved for this long (ms). */
+  stallTimeoutMs?: number;
+}
+
+/** An ETIMEDOUT error (retryable, see retry.ts). */
+function stalled(what: string, ms: number): Error {
+  return Object.assign(new Error(`${what}: no data for ${Math.round(ms / 1000)} s`), { code: "ETIMEDOUT" });
+}
+
+/**
+ * Passes `src` through, failing with ETIMEDOUT when the source delivers nothing for `ms` while
+ * the consumer is asking for data (backpressure pauses the clock).
+ */
+function withStallTimeout(src: Readable, ms: number, what: string): Readable {
+  const out = new PassThrough();
+  let timer: NodeJS.Timeout | undefined;
+  const disarm = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  const arm = (): void => {
+    disarm();
+    timer = setTimeout(() => {
+      src.destroy();
+      out.destroy(stalled(what, ms));
+    }, ms);
+  };
+  src.on("data", (c: Buffer) => {
+    if (out.write(c)) {
+      arm();
+      return;
+    }
+    disarm();
+    src.pause();
+    out.once("drain", () => {
+      arm();
+      src.resume();
+    });
+  });
+  src.on("end", () => {
+    disarm();
+    out.end();
+  });
+  src.on("error", (e) => {
+    disarm();
+    out.destroy(e);
+  });
+  out.on("close", () => {
+    disarm();
+    src.destroy();
+  });
+  arm();
+  return out;
 }
 
 export function parseGcsUrl(url: string): { bucket: string; prefix: string } {
@@ -60,7 +120,9 @@ export async function createGcsStorage(remote: RemoteConfig, tuning: GcsTuning):
     ...(endpoint && keyFilename && !anonymous ? { useAuthWithCustomEndpoint: true } : {}),
     retryOptions: { autoRetry: false },
   });
-  return new GcsStorage(client, remote, tuning, endpoint);
+  const envStall = Number(process.env.DVX_GCS_STALL_TIMEOUT_MS);
+  const stallTimeoutMs = tuning.stallTimeoutMs ?? (Number.isFinite(envStall) && envStall > 0 ? envStall : undefined);
+  return new GcsStorage(client, remote, { ...tuning, ...(stallTimeoutMs ? { stallTimeoutMs } : {}) }, endpoint);
 }
 
 export class GcsStorage implements Storage {
@@ -73,6 +135,7 @@ export class GcsStorage implements Storage {
   private readonly retry: Partial<RetryPolicy> | undefined;
   private readonly jobs: number;
   private readonly resumableThreshold: number;
+  private readonly stallMs: number;
   private bucketChecked: Promise<void> | undefined;
 
   constructor(
@@ -90,6 +153,7 @@ export class GcsStorage implements Storage {
     this.retry = tuning.retry;
     this.jobs = Math.max(1, tuning.jobs);
     this.resumableThreshold = tuning.resumableThreshold ?? GCS_DEFAULTS.resumableThreshold;
+    this.stallMs = tuning.stallTimeoutMs ?? GCS_DEFAULTS.stallTimeoutMs;
   }
 
   private key(k: string): string {
@@ -100,13 +164,33 @@ export class GcsStorage implements Storage {
     return withRetry(op, { ...(this.retry ? { policy: this.retry } : {}), ...(signal ? { signal } : {}) });
   }
 
+  /** A small JSON request (metadata, listing, delete): retried, and given up after `stallMs`. */
+  private meta<T>(op: () => Promise<T>, what: string): Promise<T> {
+    return this.run(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const timer = setTimeout(() => reject(stalled(what, this.stallMs)), this.stallMs);
+          op().then(
+            (v) => {
+              clearTimeout(timer);
+              resolve(v);
+            },
+            (e: unknown) => {
+              clearTimeout(timer);
+              reject(e);
+            },
+          );
+        }),
+    );
+  }
+
   async exists(key: string): Promise<boolean> {
     return (await this.size(key)) !== undefined;
   }
 
   async size(key: string): Promise<number | undefined> {
     try {
-      const [md] = await this.run(() => this.bucket.file(this.key(key)).getMetadata());
+      const [md] = await this.meta(() => this.bucket.file(this.key(key)).getMetadata(), `check '${key}'`);
       return Number(md.size ?? 0);
     } catch (e) {
       if (httpStatusOf(e) === 404) {
@@ -121,7 +205,7 @@ export class GcsStorage implements Storage {
     this.bucketChecked ??= (async () => {
       let exists = true;
       try {
-        [exists] = await this.run(() => this.bucket.exists());
+        [exists] = await this.meta(() => this.bucket.exists(), "check the bucket");
       } catch {
         return; // not conclusive (e.g. no storage.buckets.get permission)
       }
@@ -138,7 +222,7 @@ export class GcsStorage implements Storage {
       let files;
       let next: { pageToken?: string } | null | undefined;
       try {
-        [files, next] = (await this.run(() =>
+        [files, next] = (await this.meta(() =>
           this.bucket.getFiles({
             prefix: full,
             autoPaginate: false,
@@ -146,6 +230,7 @@ export class GcsStorage implements Storage {
             fields: "items(name),nextPageToken",
             ...(pageToken ? { pageToken } : {}),
           }),
+          `list '${prefix}'`,
         )) as unknown as [{ name: string }[], { pageToken?: string } | null];
       } catch (e) {
         throw await this.mapError(e, "list", prefix);
@@ -165,7 +250,9 @@ export class GcsStorage implements Storage {
       // an error) so a missing object rejects here instead of surfacing mid-transfer.
       try {
         await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => onError(stalled(`read '${key}'`, this.stallMs)), this.stallMs);
           const cleanup = (): void => {
+            clearTimeout(timer);
             stream.off("readable", onReadable);
             stream.off("error", onError);
           };
@@ -190,7 +277,7 @@ export class GcsStorage implements Storage {
         }
         throw e; // retried when transient, mapped below otherwise
       }
-      return stream;
+      return withStallTimeout(stream, this.stallMs, `read '${key}'`);
     }).catch(async (e: unknown) => {
       throw await this.mapError(e, "read", key);
     });
@@ -210,13 +297,25 @@ export class GcsStorage implements Storage {
           contentType: "application/octet-stream",
           ...(md5 ? { metadata: { md5Hash: md5 } } : {}),
         });
+        // the clock runs from the first byte sent until the answer, reset by every chunk
+        let timer: NodeJS.Timeout | undefined;
+        const arm = (): void => {
+          clearTimeout(timer);
+          timer = setTimeout(() => ws.destroy(stalled(`write '${key}'`, this.stallMs)), this.stallMs);
+        };
         const counter = new Transform({
           transform(chunk: Buffer, _enc, cb) {
+            arm();
             opts.onBytes?.(chunk.length);
             cb(null, chunk);
           },
         });
-        await pipeline(body, counter, ws, ...(opts.signal ? [{ signal: opts.signal }] : []));
+        arm();
+        try {
+          await pipeline(body, counter, ws, ...(opts.signal ? [{ signal: opts.signal }] : []));
+        } finally {
+          clearTimeout(timer);
+        }
       }, opts.signal);
     } catch (e) {
       if (opts.signal?.aborted) throw abortError(opts.signal);
@@ -237,7 +336,7 @@ export class GcsStorage implements Storage {
       while (next < keys.length) {
         const key = keys[next++]!;
         try {
-          await this.run(() => this.bucket.file(this.key(key)).delete({ ignoreNotFound: true }));
+          await this.meta(() => this.bucket.file(this.key(key)).delete({ ignoreNotFound: true }), `delete '${key}'`);
         } catch (e) {
           throw await this.mapError(e, "delete", key);
         }
