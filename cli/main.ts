@@ -125,11 +125,23 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// If the event loop drains while the command is still pending (a promise nobody will ever settle,
+// e.g. a network library waiting on a dead socket), Node exits with status 0 as if it had
+// succeeded. Never let that pass for success.
+let settled = false;
+process.on("exit", (code) => {
+  if (settled || code !== 0) return; // an explicit process.exit(n) (second Ctrl-C) keeps its status
+  process.stderr.write("ERROR: unexpected error: dvx stopped before the command finished (an operation never completed); nothing was reported as done\n");
+  process.exitCode = EXIT.UNEXPECTED;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (e) => {
+    settled = true;
     process.stderr.write(`ERROR: unexpected error: ${(e as Error)?.message ?? String(e)}\n`);
     process.exitCode = EXIT.UNEXPECTED;
   },
