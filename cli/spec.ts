@@ -263,6 +263,18 @@ export const COMMANDS: CommandSpec[] = [
     module: "stamp",
   },
   {
+    name: "cache",
+    summary: "Re-hash every cache object and report (or --quarantine) those whose content no longer matches their name",
+    usage: "dvx cache verify [--quarantine] [-j N] [--json]",
+    flags: [
+      { name: "quarantine", type: "boolean", help: "move corrupt objects to <cache>/.dvx-quarantine/ (fetch/pull then restores good copies)" },
+      { name: "jobs", short: "j", type: "string", arg: "N", help: "hashing threads (default: CPUs)" },
+      JSON_FLAG,
+    ],
+    example: "dvx cache verify --quarantine",
+    module: "cache",
+  },
+  {
     name: "version",
     summary: "Show dvx, Node and platform versions, hash backend, cache type and remotes (for bug reports)",
     usage: "dvx version [--json]",

@@ -37,3 +37,4 @@ export {
   type VerifyResult,
   type MlflowRecord,
 } from "./stamp/index.js";
+export type { VerifyReport } from "./cache/localCache.js";

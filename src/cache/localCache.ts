@@ -81,13 +81,18 @@ export interface VerifyOptions {
   /** "auto" (default): use `pool` only when the job pays for it ({@link poolPays}). */
   usePool?: "auto" | "always" | "never";
   signal?: AbortSignal;
+  /** Move mismatching objects under `<root>/.dvx-quarantine/` (default true); false: only report. */
+  quarantine?: boolean;
 }
 
 export interface VerifyReport {
   checked: number;
   ok: number;
-  /** Objects whose content does not match their name, moved under `<root>/.dvx-quarantine/`. */
-  corrupt: { oid: string; hashName: HashName; quarantinedTo: string }[];
+  /**
+   * Objects whose content does not match their name: `path` where it was found, `quarantinedTo`
+   * where it was moved (under `<root>/.dvx-quarantine/`) unless quarantine was off.
+   */
+  corrupt: { oid: string; hashName: HashName; path: string; quarantinedTo?: string }[];
   /** Objects that could not be read (distinct from a mismatch). */
   unreadable: { oid: string; hashName: HashName; error: string }[];
 }
@@ -447,7 +452,8 @@ export class LocalCache {
           continue;
         }
         if (ok) report.ok++;
-        else report.corrupt.push({ oid: o.oid, hashName: o.hashName, quarantinedTo: await this.quarantine(o.path, o.oid, o.hashName) });
+        else if (opts.quarantine === false) report.corrupt.push({ oid: o.oid, hashName: o.hashName, path: o.path });
+        else report.corrupt.push({ oid: o.oid, hashName: o.hashName, path: o.path, quarantinedTo: await this.quarantine(o.path, o.oid, o.hashName) });
       }
       await finish(i, d);
     }

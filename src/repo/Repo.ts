@@ -31,6 +31,7 @@ import { scopeHasRevisions, type RevisionScope } from "./revisions.js";
 import { selectInScope } from "./usedObjects.js";
 import { collectStamp } from "../stamp/collect.js";
 import type { StampOptions, StampRecord } from "../stamp/types.js";
+import type { VerifyReport } from "../cache/localCache.js";
 
 export interface OpenOptions {
   /** hash backend: "node" (node:crypto, default) or "wasm" (hash-wasm) */
@@ -269,6 +270,25 @@ export class Repo {
    */
   async stamp(targets?: string[], opts: OpOptions & StampOptions = {}): Promise<StampRecord> {
     return collectStamp(this.ctx(opts), this.outputs(), this.abs(targets, opts.cwd), opts);
+  }
+
+  /**
+   * `dvx cache verify`: re-hashes every object of the cache (both layouts), trusted or not, and
+   * reports those whose content no longer matches their name (and unreadable ones); with
+   * `quarantine` they are moved to `<cache>/.dvx-quarantine/` so nothing checks them out or pushes
+   * them. Takes the repository lock (it may move objects).
+   */
+  async verifyCache(opts: OpOptions & { quarantine?: boolean; jobs?: number } = {}): Promise<VerifyReport> {
+    return this.locked("cache verify", async () => {
+      const ctx = this.ctx(opts);
+      const { HashPool } = await import("../hash/pool.js");
+      const pool = opts.jobs === 1 ? undefined : new HashPool({ ...(opts.jobs ? { size: opts.jobs } : {}), backend: ctx.backend });
+      try {
+        return await ctx.cache.verifyAll({ onProgress: ctx.onProgress, quarantine: !!opts.quarantine, ...(pool ? { pool } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      } finally {
+        await pool?.close();
+      }
+    });
   }
 
   /** Files read and hashed so far by this Repo (state hits excluded). */
