@@ -47,6 +47,8 @@ interface Plan {
   clear?: string;
   conflicts: string[];
   missing: string[];
+  /** wanted objects found corrupt in the cache (spec 7.3 check: deleted, like DVC) */
+  corrupt: string[];
   unchanged: number;
 }
 
@@ -58,8 +60,19 @@ async function inCache(ctx: RepoContext, oid: string, hashName: HashName): Promi
   return ctx.cache.exists(oid, hashName);
 }
 
+/**
+ * Is the object to check out usable? Spec 7.3, as DVC decides to verify: a 0444 object is trusted,
+ * any other is re-hashed first, and one whose content no longer matches its name is deleted and
+ * reported, never placed in the workspace.
+ */
+async function wantedObject(ctx: RepoContext, oid: string, hashName: HashName, rel: string, plan: Plan): Promise<void> {
+  const c = await ctx.cache.check(oid, hashName);
+  if (c === "missing") plan.missing.push(rel);
+  else if (c === "corrupt") plan.corrupt.push(rel);
+}
+
 async function planFile(ctx: RepoContext, out: Output, opts: CheckoutOptions): Promise<Plan> {
-  const plan: Plan = { writes: [], deletes: [], conflicts: [], missing: [], unchanged: 0 };
+  const plan: Plan = { writes: [], deletes: [], conflicts: [], missing: [], corrupt: [], unchanged: 0 };
   const abs = path.join(ctx.root, out.path);
   const st = statFollow(abs);
   if (st?.isFile()) {
@@ -77,13 +90,13 @@ async function planFile(ctx: RepoContext, out: Output, opts: CheckoutOptions): P
     if (!opts.force) plan.conflicts.push(out.path);
     plan.clear = out.path;
   }
-  if (!(await inCache(ctx, out.md5!, out.hashName))) plan.missing.push(out.path);
+  await wantedObject(ctx, out.md5!, out.hashName, out.path, plan);
   plan.writes.push({ rel: out.path, oid: out.md5!, isexec: out.isexec, existed: !!st });
   return plan;
 }
 
 async function planDir(ctx: RepoContext, out: Output, manifest: ManifestEntry[], opts: CheckoutOptions, only?: string): Promise<Plan> {
-  const plan: Plan = { writes: [], deletes: [], conflicts: [], missing: [], unchanged: 0 };
+  const plan: Plan = { writes: [], deletes: [], conflicts: [], missing: [], corrupt: [], unchanged: 0 };
   const abs = path.join(ctx.root, out.path);
   const st = statFollow(abs);
   let wsFiles: WalkedFile[] = [];
@@ -120,7 +133,7 @@ async function planDir(ctx: RepoContext, out: Output, manifest: ManifestEntry[],
     if (cur !== undefined && cur !== e.md5 && !opts.force && !(await inCache(ctx, cur, out.hashName))) {
       plan.conflicts.push(posixJoin(out.path, e.relpath));
     }
-    if (!(await inCache(ctx, e.md5, out.hashName))) plan.missing.push(posixJoin(out.path, e.relpath));
+    await wantedObject(ctx, e.md5, out.hashName, posixJoin(out.path, e.relpath), plan);
     plan.writes.push({ rel: posixJoin(out.path, e.relpath), oid: e.md5, existed: cur !== undefined });
   }
   for (const [rel, md5] of ws) {
@@ -207,9 +220,10 @@ export async function checkoutOutput(ctx: RepoContext, out: Output, opts: Checko
       data: { paths: plan.conflicts },
     });
   }
-  if (plan.missing.length) {
+  if (plan.missing.length || plan.corrupt.length) {
     for (const p of plan.missing) result.failed.push({ path: p, reason: "not in cache" });
-    const missing = new Set(plan.missing);
+    for (const p of plan.corrupt) result.failed.push({ path: p, reason: "cache object corrupt (its content does not match its hash; removed)" });
+    const missing = new Set([...plan.missing, ...plan.corrupt]);
     plan.writes = plan.writes.filter((w) => !missing.has(w.rel));
   }
   await applyPlan(ctx, out, plan, result);

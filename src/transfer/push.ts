@@ -49,6 +49,8 @@ export async function push(req: TransferRequest, opts: TransferOptions): Promise
   const dirPlans: DirPlan[] = [];
   /** Per hash name: file oids known to be on the remote (found, trusted, or uploaded). */
   const onRemote = new Map<HashName, Set<string>>();
+  /** Per hash name: file oids that could not be uploaded (corrupt in the cache, or failed). */
+  const failedFiles = new Map<HashName, Set<string>>();
 
   for (const group of groupByHash(req)) {
     const h = group.hashName;
@@ -89,14 +91,22 @@ export async function push(req: TransferRequest, opts: TransferOptions): Promise
     const toCheck = [...new Set([...wanted, ...completeness])].filter((o) => !trusted.has(o));
     for (const o of await oidsExist(remote, h, toCheck, jobs, signal ? { signal } : {})) present.add(o);
 
-    // 4. what the local cache has, with sizes
+    // 4. what the local cache has, with sizes; an object that is not read-only (0444) is re-hashed
+    //    first (spec 7.3, as DVC decides to verify): a corrupt one is never uploaded
     const candidates = [...wanted].filter((o) => !present.has(o));
     result.skipped += wanted.size - candidates.length;
-    const found: (Upload | undefined)[] = new Array(candidates.length);
+    const found: (Upload | "corrupt" | undefined)[] = new Array(candidates.length);
     await runPool(candidates, Math.max(jobs, 32), async (oid, i) => {
       const path = cache.objectPath(oid, h);
       try {
         const st = await stat(path);
+        if (st.isFile() && (st.mode & 0o7777) !== 0o444 && cache.check) {
+          const c = await cache.check(oid, h);
+          if (c !== "ok") {
+            found[i] = c === "corrupt" ? "corrupt" : undefined;
+            return;
+          }
+        }
         found[i] = st.isFile() ? { oid, hashName: h, path, size: st.size } : undefined;
       } catch {
         found[i] = undefined;
@@ -104,7 +114,14 @@ export async function push(req: TransferRequest, opts: TransferOptions): Promise
     }, signal);
     candidates.forEach((oid, i) => {
       const u = found[i];
-      if (u) uploads.push(u);
+      if (u === "corrupt") {
+        const error = `cache object ${oid} is corrupt (its content does not match its hash): removed from the cache, not pushed`;
+        result.failed.push({ oid, hashName: h, error });
+        let s = failedFiles.get(h);
+        if (!s) failedFiles.set(h, (s = new Set()));
+        s.add(oid);
+        progress.fail(oid, error);
+      } else if (u) uploads.push(u);
       else result.missing.push({ oid, hashName: h });
     });
   }
@@ -119,7 +136,6 @@ export async function push(req: TransferRequest, opts: TransferOptions): Promise
   progress.start({ files: uploads.length + likelyDirs.length, bytes: totalBytes });
 
   // Execute: files first.
-  const failedFiles = new Map<HashName, Set<string>>();
   await runPool(uploads, jobs, async (u) => {
     let streamed = 0;
     try {
