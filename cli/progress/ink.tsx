@@ -12,6 +12,7 @@ import { formatBytes, formatCount, formatDuration, formatEta, formatRate, phaseL
 import type { PhaseView } from "./model.js";
 
 const LABEL_WIDTH = 13;
+const STATS_WIDTH = 56;
 
 /** The text pieces of one phase's line at a given width (pure; the ink components only colour them). */
 export function barParts(v: PhaseView, width: number) {
@@ -23,8 +24,9 @@ export function barParts(v: PhaseView, width: number) {
   const eta = v.etaMs !== undefined && v.elapsedMs >= 1000 ? `ETA ${formatEta(v.etaMs)}` : "";
   const stats = (v.total || v.done.files > 0 ? [pct, files, bytes, rate, eta] : ["preparing…"]).filter(Boolean).join("  ");
   const failed = v.failed ? `  ${formatCount(v.failed)} failed` : "";
-  const room = width - LABEL_WIDTH - stats.length - failed.length - 3;
-  const barWidth = room >= 8 ? Math.min(40, room) : 0;
+  // room for the numbers is reserved at a typical width, so the bar does not jump as they grow
+  const room = width - LABEL_WIDTH - Math.max(STATS_WIDTH, stats.length + failed.length) - 3;
+  const barWidth = room >= 6 ? Math.min(40, room) : 0;
   const filled = v.fraction !== undefined ? Math.round(v.fraction * barWidth) : 0;
   const summary = `${label.done} ${formatCount(v.done.files)} ${v.phase === "push" || v.phase === "fetch" ? "objects" : "files"}${v.done.bytes ? ` (${formatBytes(v.done.bytes)})` : ""} in ${formatDuration(v.elapsedMs)}`;
   return {

@@ -8,6 +8,7 @@
  * render cost ~2-8 ms of CPU a frame, plus blocking writes to a slow pty). In the worker the
  * difference is within the noise of the runs.
  */
+import * as fs from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { ProgressEvent } from "../../src/progress.js";
 import { ProgressModel } from "./model.js";
@@ -21,6 +22,8 @@ export interface LiveOptions {
   model?: ProgressModel;
   /** -v lines collected before the UI came up */
   early?: string[];
+  /** where the worker writes frames (default 2: stderr, which must be the terminal) */
+  fd?: number;
 }
 
 /**
@@ -31,7 +34,7 @@ export async function startLive(stderr: NodeJS.WriteStream, opts: LiveOptions = 
   const model = opts.model ?? new ProgressModel(opts.cwd);
   const intervalMs = opts.intervalMs ?? 100;
   const worker = new Worker(new URL("./inkWorker.js", import.meta.url), {
-    workerData: { fd: 2, columns: stderr.columns || 80, rows: stderr.rows || 24, maxFps: Math.ceil(1000 / intervalMs) },
+    workerData: { fd: opts.fd ?? 2, columns: stderr.columns || 80, rows: stderr.rows || 24, maxFps: Math.ceil(1000 / intervalMs) },
     // React's production build: a third of the development build's cost per frame
     env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? "production" },
     stdout: false,
@@ -69,6 +72,15 @@ export async function startLive(stderr: NodeJS.WriteStream, opts: LiveOptions = 
   };
   const onResize = () => worker.postMessage({ t: "resize", columns: stderr.columns, rows: stderr.rows });
   stderr.on("resize", onResize);
+  // if the process dies with the UI up (an uncaught error, process.exit), give the cursor back
+  const onExit = () => {
+    try {
+      fs.writeSync(opts.fd ?? 2, "\x1b[?25h\n");
+    } catch {
+      // nothing more to do on the way out
+    }
+  };
+  process.on("exit", onExit);
   // the first frame goes out after one interval: a caller that no longer wants the UI can still
   // close() it before anything is drawn
   const timer = setInterval(tick, intervalMs);
@@ -87,6 +99,7 @@ export async function startLive(stderr: NodeJS.WriteStream, opts: LiveOptions = 
       done = true;
       clearInterval(timer);
       stderr.off("resize", onResize);
+      process.off("exit", onExit);
       if (pending.length) worker.postMessage({ t: "lines", text: pending.join("\n") + "\n" });
       pending = [];
       worker.postMessage({ t: "close" });

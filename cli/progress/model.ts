@@ -49,7 +49,7 @@ interface PhaseState {
  * manifest advance by objects, and one 1 GB file among tiny ones advances by bytes.
  */
 export const PER_FILE_BYTES = 64 * 1024;
-const work = (c: Counts) => c.files * PER_FILE_BYTES + c.bytes;
+const work = (c: Counts, bytes: boolean) => c.files * PER_FILE_BYTES + (bytes ? c.bytes : 0);
 
 const RECENT = 3;
 const WINDOW_MS = 5000;
@@ -154,10 +154,12 @@ export class ProgressModel {
     let etaMs: number | undefined;
     if (s.endedAt !== undefined) fraction = 1;
     else if (total) {
-      const all = work(total);
-      fraction = all > 0 ? Math.min(1, Math.max(0, work(done) / all)) : 1;
-      const workPerSec = filesPerSec * PER_FILE_BYTES + bytesPerSec;
-      if (workPerSec > 0) etaMs = Math.max(0, ((all - work(done)) / workPerSec) * 1000);
+      // a phase whose items carry no sizes (gc deletes, checkout links) advances by count alone
+      const bytes = done.bytes > 0 || done.files === 0;
+      const all = work(total, bytes);
+      fraction = all > 0 ? Math.min(1, Math.max(0, work(done, bytes) / all)) : 1;
+      const workPerSec = filesPerSec * PER_FILE_BYTES + (bytes ? bytesPerSec : 0);
+      if (workPerSec > 0) etaMs = Math.max(0, ((all - work(done, bytes)) / workPerSec) * 1000);
     }
     return {
       phase: s.phase,

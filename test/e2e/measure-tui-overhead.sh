@@ -83,5 +83,6 @@ for mode in $MODES; do
   wall=$(for v in "${vals[@]}"; do echo "$v" | awk '{print $1}'; done | median)
   cpu=$(for v in "${vals[@]}"; do echo "$v" | awk '{print $2}'; done | median)
   inner=$(for v in "${vals[@]}"; do echo "$v" | awk '{print $3}'; done | grep . | median || true)
+  [ "$mode" = quiet ] && inner=""  # -q prints no summary line
   printf "%-8s wall %6s ms   cpu %6s ms   push's own figure %5s s\n" "$mode" "$wall" "$cpu" "${inner:--}"
 done

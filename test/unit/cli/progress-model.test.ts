@@ -30,6 +30,14 @@ describe("ProgressModel", () => {
     expect(v!.fraction).toBeGreaterThan(0.45);
   });
 
+  it("advances by count when items carry no sizes (gc deletes)", () => {
+    const m = new ProgressModel("/repo");
+    const total = { files: 100, bytes: 1_000_000_000 };
+    m.apply({ type: "start", phase: "gc", total }, 0);
+    m.apply({ type: "item", phase: "gc", oid: "a".repeat(32), bytes: 0, done: { files: 50, bytes: 0 } }, 1000);
+    expect(m.snapshot(1000)[0]!.fraction).toBeCloseTo(0.5, 6);
+  });
+
   it("shows files relative to cwd", () => {
     const m = new ProgressModel("/repo/sub");
     feed((e, t) => m.apply(e, t), hashEvents("/repo/sub", ["data/a.csv", "data/b.csv"]).slice(0, 3));
