@@ -11,6 +11,7 @@ import type { RepoContext } from "./context.js";
 import { trackedUnder } from "./git.js";
 import { ignoreOutputs } from "./gitignore.js";
 import { loadIgnoreRules } from "./ignore.js";
+import { WorkspaceGuard } from "./insideWorkspace.js";
 import { collectOutputs, type Output } from "./outputs.js";
 import { isInDvcDir, isWithin, toRepoRel } from "./root.js";
 import { saveOutput } from "./saveOutput.js";
@@ -34,9 +35,11 @@ export interface AddedOutput {
 /** Turns user targets (absolute paths) into validated repo-relative output paths. */
 export function validateAddTargets(ctx: RepoContext, absTargets: string[], existing: Output[]): string[] {
   const rels: string[] = [];
+  const guard = new WorkspaceGuard(ctx.root);
   for (const abs of absTargets) {
     const rel = toRepoRel(ctx.root, abs);
     if (rel === "") throw new DvxError("USAGE", `${abs}: cannot add the repository root itself`, { data: { path: abs } });
+    guard.check(rel, "dvx add"); // its .dvc file and .gitignore go next to it
     if (isInDvcDir(rel)) throw new DvxError("PATH_IN_DVC_DIR", `${rel}: cannot add a path inside .dvc/`, { data: { path: rel } });
     if (rel.split("/").includes(".git")) throw new DvxError("USAGE", `${rel}: cannot add a path inside .git/`, { data: { path: rel } });
     const st = statFollow(abs);

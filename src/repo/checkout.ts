@@ -13,6 +13,7 @@ import type { HashName } from "../odb/oid.js";
 import { loadManifest } from "./buildOutput.js";
 import type { RepoContext } from "./context.js";
 import { loadIgnoreRules } from "./ignore.js";
+import { WorkspaceGuard } from "./insideWorkspace.js";
 import type { Output } from "./outputs.js";
 import type { SavedOutput } from "./saveOutput.js";
 import { statFollow, statOf, walkDir, type WalkedFile } from "./walk.js";
@@ -201,6 +202,10 @@ export async function checkoutOutput(ctx: RepoContext, out: Output, opts: Checko
     result.failed.push({ path: out.path, reason: "no hash recorded (never committed)" });
     return;
   }
+  // Nothing is read from or written to a place a symlink leads to outside the workspace.
+  const guard = new WorkspaceGuard(ctx.root);
+  if (out.md5.endsWith(".dir")) guard.checkDir(out.path, out.declaredIn);
+  else guard.check(out.path, out.declaredIn);
   let plan: Plan;
   if (out.md5.endsWith(".dir")) {
     const manifest = await loadManifest(ctx, out.md5, out.hashName);
@@ -220,6 +225,9 @@ export async function checkoutOutput(ctx: RepoContext, out: Output, opts: Checko
       data: { paths: plan.conflicts },
     });
   }
+  if (plan.clear) guard.check(plan.clear, out.declaredIn);
+  for (const rel of plan.deletes) guard.check(rel, out.declaredIn);
+  for (const w of plan.writes) guard.check(w.rel, out.declaredIn);
   if (plan.missing.length || plan.corrupt.length) {
     for (const p of plan.missing) result.failed.push({ path: p, reason: "not in cache" });
     for (const p of plan.corrupt) result.failed.push({ path: p, reason: "cache object corrupt (its content does not match its hash; removed)" });

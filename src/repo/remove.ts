@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { DvxError } from "../errors.js";
 import type { RepoContext } from "./context.js";
 import { unignoreOutputs } from "./gitignore.js";
+import { WorkspaceGuard } from "./insideWorkspace.js";
 import { outputsOfDvcFile } from "./outputs.js";
 import { toRepoRel } from "./root.js";
 
@@ -19,7 +20,11 @@ export function remove(ctx: RepoContext, absTargets: string[], opts: { outs?: bo
   const removed: string[] = [];
   for (const { rel, outs } of plans) {
     unignoreOutputs(ctx, outs.filter((o) => o.cache).map((o) => o.path));
-    if (opts.outs) for (const o of outs) fs.rmSync(path.join(ctx.root, o.path), { recursive: true, force: true });
+    if (opts.outs) {
+      const guard = new WorkspaceGuard(ctx.root);
+      for (const o of outs) guard.check(o.path, rel); // never delete through a symlink leading outside
+      for (const o of outs) fs.rmSync(path.join(ctx.root, o.path), { recursive: true, force: true });
+    }
     fs.rmSync(path.join(ctx.root, rel));
     removed.push(rel);
   }
