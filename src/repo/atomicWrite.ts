@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
+import { malformed } from "../errors.js";
 
 export function tmpNameBeside(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("base64url")}.tmp`);
@@ -25,4 +26,18 @@ export function readTextIfExists(file: string): string | undefined {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
+}
+
+/** Pointer files, dvc.yaml/dvc.lock and config files larger than this are refused unread. */
+export const MAX_TEXT_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a pointer/config file, refusing one over {@link MAX_TEXT_FILE_BYTES} before reading it (a
+ * huge or hostile file must give a clear error naming it, not exhaust memory or string limits).
+ * `shown` is the name used in messages (repo-relative when known).
+ */
+export function readTextFile(file: string, shown: string = file): string {
+  const size = fs.statSync(file).size;
+  if (size > MAX_TEXT_FILE_BYTES) throw malformed(shown, `file is larger than the ${MAX_TEXT_FILE_BYTES}-byte limit (${size} bytes)`);
+  return fs.readFileSync(file, "utf8");
 }

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DvxError } from "../errors.js";
 import { parseConfig, serializeConfig, type ConfigDoc } from "../formats/dvcConfig.js";
-import { writeFileAtomic } from "./atomicWrite.js";
+import { readTextFile, writeFileAtomic } from "./atomicWrite.js";
 
 export type ConfigLevel = "system" | "global" | "repo" | "local";
 export const CONFIG_LEVELS: ConfigLevel[] = ["system", "global", "repo", "local"];
@@ -57,7 +57,7 @@ export class Config {
     if (!file) return new Map();
     let text: string;
     try {
-      text = fs.readFileSync(file, "utf8");
+      text = readTextFile(file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
       throw e;

@@ -10,6 +10,7 @@ import { parseDvcLock } from "../formats/dvcLock.js";
 import { parseDvcYaml, type ParseDvcYamlOptions } from "../formats/dvcYaml.js";
 import type { IgnoreRules } from "../formats/ignorePatterns.js";
 import type { HashName } from "../odb/oid.js";
+import { readTextFile } from "./atomicWrite.js";
 import { isWithin } from "./root.js";
 
 export interface Output {
@@ -50,7 +51,7 @@ export function isExternalPath(p: string): boolean {
 
 /** Outputs declared by one `.dvc` file (repo-relative path `rel`). */
 export function outputsOfDvcFile(root: string, rel: string): Output[] {
-  return outputsOfDvcFileText(rel, fs.readFileSync(path.join(root, rel), "utf8"));
+  return outputsOfDvcFileText(rel, readTextFile(path.join(root, rel), rel));
 }
 
 /** Outputs of a `.dvc` file given its text (e.g. read from another git revision). */
@@ -82,11 +83,11 @@ export function outputsOfPipeline(root: string, dvcYamlRel: string): Output[] {
   const lockRel = dir ? `${dir}/dvc.lock` : "dvc.lock";
   let lockText: string | undefined;
   try {
-    lockText = fs.readFileSync(path.join(root, lockRel), "utf8");
+    lockText = readTextFile(path.join(root, lockRel), lockRel);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  return outputsOfPipelineText(dvcYamlRel, fs.readFileSync(path.join(root, dvcYamlRel), "utf8"), lockText);
+  return outputsOfPipelineText(dvcYamlRel, readTextFile(path.join(root, dvcYamlRel), dvcYamlRel), lockText);
 }
 
 /**
