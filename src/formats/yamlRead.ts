@@ -184,6 +184,8 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   const doc = docs[0]!;
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
+    // the yaml package records a stack overflow on deeply nested block/flow collections as an error
+    if (/maximum call stack/i.test(problem.message)) throw malformed(file, `nesting too deep (more than ${maxDepth} levels)`);
     throw malformed(file, firstLine(problem.message), problem.linePos?.[0]?.line ?? lineOf(problem.pos[0]));
   }
   if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== "1.2") {
