@@ -226,6 +226,7 @@ function finish(sections: RawSection[], file: string): ConfigDoc {
 // --- writing ------------------------------------------------------------------------------
 
 const WSPACE_PLUS = " \r\n\v\t'\"";
+const LINE_BREAKS_NOT_LF = /[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
 
 function cannotQuote(value: string): DvxError {
   return new DvxError("CONFIG_ERROR", `config value "${value.slice(0, 100)}" cannot be safely quoted`);
@@ -245,6 +246,9 @@ export function configQuote(value: string | string[], multiline = true): string 
     return value.map((v) => configQuote(v, false)).join(", ");
   }
   if (value === "") return '""';
+  // configobj reads a file with str.splitlines(), which also breaks at these: written raw, the
+  // value would come back cut in two (DVC itself writes such a config and then cannot read it).
+  if (LINE_BREAKS_NOT_LF.test(value)) throw cannotQuote(value);
   const needTriple = multiline && ((value.includes("'") && value.includes('"')) || value.includes("\n"));
   let quoted: string;
   if (!needTriple) {

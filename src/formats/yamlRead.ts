@@ -191,7 +191,7 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== "1.2") {
     throw malformed(file, `YAML ${doc.directives.yaml.version} documents are not supported`);
   }
-  const converter = new Converter(doc, file, maxDepth, lineOf);
+  const converter = new Converter(doc, file, maxDepth, lineOf, text);
   try {
     return converter.convert(doc.contents as ParsedNode | null, 0);
   } catch (e) {
@@ -210,7 +210,26 @@ class Converter {
     private readonly file: string,
     private readonly maxDepth: number,
     private readonly lineOf: (offset: number | undefined) => number | undefined,
+    private readonly text: string,
   ) {}
+
+  /**
+   * A scalar's value. Quoted scalars holding a raw U+2028, U+2029 or U+0085 are re-read as DVC's
+   * ruamel.yaml reads them: its scanner treats those as line breaks (YAML 1.1), the `yaml` package
+   * as plain content (YAML 1.2), and ruamel's emitter (and ours, yamlEmit.ts) writes them raw in
+   * single quotes followed by indentation, so without this a value would not survive a round trip.
+   */
+  private scalarValue(node: Node): unknown {
+    const n = node as Node & { value?: unknown; type?: string; range?: [number, number, number] };
+    if ((n.type === "QUOTE_SINGLE" || n.type === "QUOTE_DOUBLE") && n.range) {
+      const raw = this.text.slice(n.range[0], n.range[1]);
+      if (/[\u2028\u2029\u0085]/.test(raw)) {
+        const v = ruamelFlowScalar(raw);
+        if (v !== undefined) return v;
+      }
+    }
+    return n.value;
+  }
 
   private fail(problem: string, node: Node | null | undefined): never {
     throw malformed(this.file, problem, this.lineOf(node?.range?.[0]));
@@ -234,7 +253,7 @@ class Converter {
     if (this.expanded > MAX_EXPANDED_NODES) this.fail("too many nodes", node);
     let value: unknown;
     if (isScalar(node)) {
-      value = node.value;
+      value = this.scalarValue(node);
       if (value === undefined) value = null;
     } else if (isSeq(node)) {
       const arr: unknown[] = [];
@@ -276,7 +295,7 @@ class Converter {
     if (k && isAlias(k)) k = k.resolve(this.doc);
     if (k === null || k === undefined) return "";
     if (!isScalar(k)) this.fail("complex mapping keys are not supported", keyNode);
-    const v = k.value;
+    const v = this.scalarValue(k);
     if (typeof v === "string") return v;
     // A non-string key (int, float, bool, null) keeps its source text.
     return k.source ?? String(v);
@@ -323,6 +342,119 @@ class Converter {
     for (const [k, v] of Object.entries(out)) setKey(merged, k, v);
     return merged;
   }
+}
+
+const RUAMEL_ESCAPES: Record<string, string> = {
+  "0": "\0", a: "\x07", b: "\x08", t: "\t", "\t": "\t", n: "\n", v: "\x0b", f: "\x0c", r: "\r", e: "\x1b", " ": " ",
+  '"': '"', "/": "/", "\\": "\\", N: "\x85", _: "\xa0", L: "\u2028", P: "\u2029",
+};
+const RUAMEL_CODES: Record<string, number> = { x: 2, u: 4, U: 8 };
+const FLOW_BREAKS = "\r\n\x85\u2028\u2029";
+
+/**
+ * ruamel.yaml's scanner for a quoted scalar (`scan_flow_scalar` and its helpers in
+ * ruamel/yaml/scanner.py), given the scalar's source including its quotes. Undefined if it does not
+ * scan (the `yaml` package's value is kept then).
+ */
+export function ruamelFlowScalar(src: string): string | undefined {
+  const quote = src[0];
+  if ((quote !== "'" && quote !== '"') || src.length < 2) return undefined;
+  const double = quote === '"';
+  let i = 1;
+  const peek = (k = 0): string => src[i + k] ?? "\0";
+  const lineBreak = (): string => {
+    const ch = peek();
+    if (ch === "\r" || ch === "\n" || ch === "\x85") {
+      i += ch === "\r" && peek(1) === "\n" ? 2 : 1;
+      return "\n";
+    }
+    if (ch === "\u2028" || ch === "\u2029") {
+      i++;
+      return ch;
+    }
+    return "";
+  };
+  const breaks = (): string[] => {
+    const out: string[] = [];
+    for (;;) {
+      while (peek() === " " || peek() === "\t") i++;
+      if (FLOW_BREAKS.includes(peek()) && peek() !== "\0") out.push(lineBreak());
+      else return out;
+    }
+  };
+  const nonSpaces = (): string[] | undefined => {
+    const out: string[] = [];
+    for (;;) {
+      let len = 0;
+      while (!" \n'\"\\\0\t\r\x85\u2028\u2029".includes(peek(len))) len++;
+      if (len) {
+        out.push(src.slice(i, i + len));
+        i += len;
+      }
+      const ch = peek();
+      if (!double && ch === "'" && peek(1) === "'") {
+        out.push("'");
+        i += 2;
+      } else if ((double && ch === "'") || (!double && (ch === '"' || ch === "\\"))) {
+        out.push(ch);
+        i++;
+      } else if (double && ch === "\\") {
+        i++;
+        const e = peek();
+        if (e in RUAMEL_ESCAPES) {
+          out.push(RUAMEL_ESCAPES[e]!);
+          i++;
+        } else if (e in RUAMEL_CODES) {
+          const n = RUAMEL_CODES[e]!;
+          const hex = src.slice(i + 1, i + 1 + n);
+          if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== n) return undefined;
+          const cp = parseInt(hex, 16);
+          if (cp > 0x10ffff) return undefined;
+          out.push(String.fromCodePoint(cp));
+          i += 1 + n;
+        } else if (FLOW_BREAKS.includes(e) && e !== "\0") {
+          lineBreak();
+          out.push(...breaks());
+        } else {
+          return undefined;
+        }
+      } else {
+        return out;
+      }
+    }
+  };
+  const spaces = (): string[] | undefined => {
+    let len = 0;
+    while (peek(len) === " " || peek(len) === "\t") len++;
+    const ws = src.slice(i, i + len);
+    i += len;
+    const ch = peek();
+    if (ch === "\0" && i >= src.length) return undefined;
+    if (FLOW_BREAKS.includes(ch)) {
+      const lb = lineBreak();
+      const br = breaks();
+      const out: string[] = [];
+      if (lb !== "\n") out.push(lb);
+      else if (br.length === 0) out.push(" ");
+      out.push(...br);
+      return out;
+    }
+    return [ws];
+  };
+  const chunks: string[] = [];
+  const first = nonSpaces();
+  if (!first) return undefined;
+  chunks.push(...first);
+  while (peek() !== quote || i >= src.length) {
+    if (i >= src.length) return undefined;
+    const sp = spaces();
+    if (!sp) return undefined;
+    chunks.push(...sp);
+    const ns = nonSpaces();
+    if (!ns) return undefined;
+    chunks.push(...ns);
+  }
+  return i === src.length - 1 ? chunks.join("") : undefined;
 }
 
 function rawFlowDepth(text: string): number {

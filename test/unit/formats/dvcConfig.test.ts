@@ -133,6 +133,9 @@ describe("configobj corpus (fixtures/configobj.json, configobj 5.0.9)", () => {
         mine = serializeConfig(cfg);
       } catch (e) {
         expect(e).toBeInstanceOf(DvxError);
+        // Where configobj writes a value holding a line break its own reader splits at (\v, \f,
+        // \x1c-\x1e, \x85, \u2028, \u2029, lone \r), the file could not be read back: dvx refuses.
+        if (typeof result === "string" && unreadable(cfg)) continue;
         expect(typeof result === "string" ? result : "error", JSON.stringify(d)).toBe("error");
         continue;
       }
@@ -140,6 +143,11 @@ describe("configobj corpus (fixtures/configobj.json, configobj 5.0.9)", () => {
     }
   });
 });
+
+function unreadable(cfg: ConfigDoc): boolean {
+  const bad = /[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+  return [...cfg.values()].some((kv) => [...kv.values()].some((v) => (Array.isArray(v) ? v : [v]).some((s) => bad.test(s))));
+}
 
 describe("properties", () => {
   const name = fc.stringMatching(/^[a-z0-9_]{1,8}$/);
