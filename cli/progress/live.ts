@@ -35,8 +35,7 @@ export async function startLive(stderr: NodeJS.WriteStream, opts: LiveOptions = 
   const intervalMs = opts.intervalMs ?? 100;
   const worker = new Worker(new URL("./inkWorker.js", import.meta.url), {
     workerData: { fd: opts.fd ?? 2, columns: stderr.columns || 80, rows: stderr.rows || 24, maxFps: Math.ceil(1000 / intervalMs) },
-    // React's production build: a third of the development build's cost per frame
-    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? "production" },
+    env: workerEnv(),
     stdout: false,
     stderr: false,
   });
@@ -108,4 +107,17 @@ export async function startLive(stderr: NodeJS.WriteStream, opts: LiveOptions = 
       await worker.terminate();
     },
   };
+}
+
+/**
+ * The worker's environment. React's production build costs a third of the development build per
+ * frame. CI markers are dropped: the reporter has already chosen the live UI (it does not when CI
+ * is set, unless a caller such as a test starts it directly), and ink, seeing CI, would hold every
+ * frame back until unmount.
+ */
+function workerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? "production" };
+  delete env.CI;
+  delete env.CONTINUOUS_INTEGRATION;
+  return env;
 }

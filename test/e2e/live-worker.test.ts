@@ -20,9 +20,9 @@ function fakeTerminal() {
   return Object.assign(new EventEmitter(), { columns: 100, rows: 30, isTTY: true }) as unknown as NodeJS.WriteStream;
 }
 
-async function until(pred: () => boolean, what: string): Promise<void> {
+async function until(pred: () => boolean, what: string, debug?: () => string): Promise<void> {
   for (let i = 0; i < 6000 && !pred(); i++) await new Promise((r) => setTimeout(r, 20));
-  if (!pred()) throw new Error(`never saw ${what}`);
+  if (!pred()) throw new Error(`never saw ${what}${debug ? `; the file ends with ${JSON.stringify(debug().slice(-600))}` : ""}`);
 }
 
 describe("live UI worker", () => {
@@ -33,7 +33,7 @@ describe("live UI worker", () => {
     const events = pushEvents(2000);
     const r = await startLive(fakeTerminal(), { fd, intervalMs: 20, verbose: true, cwd: "/repo" });
     for (const e of events.slice(0, 1002)) r.onProgress(e); // 2 start events, then 1,000 objects
-    await until(() => /Pushing .* 1,000\/2,001 files/.test(fs.readFileSync(file, "utf8")), "a frame at 1,000 objects");
+    await until(() => /Pushing .* 1,000\/2,001 files/.test(fs.readFileSync(file, "utf8")), "a frame at 1,000 objects", () => fs.readFileSync(file, "utf8"));
     for (const e of events.slice(1002)) r.onProgress(e);
     await until(() => fs.readFileSync(file, "utf8").includes("✔ pushed 2,001 objects"), "the finished phase");
     await r.close();
