@@ -56,8 +56,6 @@ export interface HashFilesOptions {
   signal?: AbortSignal;
 }
 
-/** Above this many state hits, one listing of the ODB beats one stat per object. */
-const LIST_INSTEAD_OF_STAT = 20_000;
 /** The main thread yields to the event loop this often while hashing small files (ms). */
 const YIELD_EVERY_MS = 25;
 
@@ -155,14 +153,8 @@ async function dropHitsWithoutObject(known: (string | undefined)[], cache: Local
   let hits = 0;
   for (const k of known) if (k !== undefined) hits++;
   if (hits === 0) return;
-  if (hits > LIST_INSTEAD_OF_STAT) {
-    const have = await cache.oidSet(hashName);
-    for (let i = 0; i < known.length; i++) if (known[i] !== undefined && !have.has(known[i]!)) known[i] = undefined;
-    return;
-  }
-  for (let i = 0; i < known.length; i++) {
-    if (known[i] !== undefined && !cache.existsSync(known[i]!, hashName)) known[i] = undefined;
-  }
+  const have = cache.existingSync(known.filter((k): k is string => k !== undefined), hashName);
+  for (let i = 0; i < known.length; i++) if (known[i] !== undefined && !have.has(known[i]!)) known[i] = undefined;
 }
 
 function choosePool(opts: HashFilesOptions, files: number, bytes: number, storing: boolean): HashPool | undefined {

@@ -45,6 +45,7 @@ import {
 import { poolPays, type HashPool } from "../hash/pool.js";
 import { assertOid, isDirOid, keyToOid, odbPrefix, type HashName } from "../odb/oid.js";
 import { noProgress, type ProgressCallback } from "../progress.js";
+import { existingObjects } from "./existing.js";
 import { isLinkUnsupported, LINK_TYPES, placeFile, type LinkType } from "./linkFile.js";
 
 export type { LinkType } from "./linkFile.js";
@@ -155,6 +156,13 @@ export class LocalCache {
 
   existsSync(oid: string, hashName: HashName): boolean {
     return statSync(this.objectPath(oid, hashName), { throwIfNoEntry: false })?.isFile() ?? false;
+  }
+
+  /** Which of `oids` are in the cache (existing.ts: listing or stat, whichever is cheaper). */
+  existingSync(oids: Iterable<string>, hashName: HashName): Set<string> {
+    const valid: string[] = [];
+    for (const oid of oids) valid.push(assertOid(oid, "object id"));
+    return existingObjects(this.odbDir(hashName), valid);
   }
 
   async readBytes(oid: string, hashName: HashName): Promise<Buffer> {

@@ -47,7 +47,20 @@ export interface HashState {
   set(absPath: string, st: FileStat, hashName: HashName, md5: string): void;
   /** Batched {@link set}: one transaction. */
   setMany(entries: readonly StateEntry[]): void;
+  /**
+   * A directory's recorded result if `fingerprint` (a digest of the relative path, ino, size and
+   * mtime_ns of every file walked in it) is the one recorded with it.
+   */
+  getDir(absDir: string, hashName: HashName, fingerprint: string): DirRecord | undefined;
+  setDir(absDir: string, hashName: HashName, fingerprint: string, rec: DirRecord): void;
   close(): void;
+}
+
+/** What `status` needs of a directory output: its `.dir` oid, total size and file count. */
+export interface DirRecord {
+  oid: string;
+  size: number;
+  nfiles: number;
 }
 
 export function toFileStat(st: BigIntStats): FileStat {
@@ -75,6 +88,10 @@ export class NoopState implements HashState {
   }
   set(): void {}
   setMany(): void {}
+  getDir(): DirRecord | undefined {
+    return undefined;
+  }
+  setDir(): void {}
   close(): void {}
 }
 
@@ -121,6 +138,10 @@ export class SqliteState implements HashState {
            CREATE TABLE IF NOT EXISTS hashes (
              path TEXT NOT NULL, hash INTEGER NOT NULL,
              ino INTEGER NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, md5 TEXT NOT NULL,
+             PRIMARY KEY (path, hash)) WITHOUT ROWID;
+           CREATE TABLE IF NOT EXISTS dirs (
+             path TEXT NOT NULL, hash INTEGER NOT NULL, fingerprint TEXT NOT NULL,
+             oid TEXT NOT NULL, size INTEGER NOT NULL, nfiles INTEGER NOT NULL,
              PRIMARY KEY (path, hash)) WITHOUT ROWID;
            INSERT OR IGNORE INTO meta VALUES ('schema', '${SCHEMA_VERSION}');`,
         );
@@ -196,6 +217,23 @@ export class SqliteState implements HashState {
       const part = entries.length <= ROWS_PER_TRANSACTION ? entries : entries.slice(i, i + ROWS_PER_TRANSACTION);
       this.retry(() => this.writeMany(part));
     }
+  }
+
+  getDir(absDir: string, hashName: HashName, fingerprint: string): DirRecord | undefined {
+    const row = this.retry(() =>
+      this.db
+        .prepare<[string, number, string], { oid: string; size: number; nfiles: number }>("SELECT oid, size, nfiles FROM dirs WHERE path = ? AND hash = ? AND fingerprint = ?")
+        .get(absDir, HASH_CODE[hashName], fingerprint),
+    );
+    return row ? { oid: row.oid, size: row.size, nfiles: row.nfiles } : undefined;
+  }
+
+  setDir(absDir: string, hashName: HashName, fingerprint: string, rec: DirRecord): void {
+    this.retry(() =>
+      this.db
+        .prepare("INSERT OR REPLACE INTO dirs (path, hash, fingerprint, oid, size, nfiles) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(absDir, HASH_CODE[hashName], fingerprint, rec.oid, rec.size, rec.nfiles),
+    );
   }
 
   /** Number of entries (for tests and diagnostics). */

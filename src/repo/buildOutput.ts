@@ -4,6 +4,7 @@
  * without, only hashes are computed (status/checkout decisions). The state DB makes an unchanged
  * file cost one stat.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { hashFiles } from "../cache/ingest.js";
@@ -32,7 +33,16 @@ export async function buildOutput(
   ctx: RepoContext,
   rel: string,
   hashName: HashName,
-  opts: { store: boolean; only?: (relpath: string) => boolean },
+  opts: {
+    store: boolean;
+    only?: (relpath: string) => boolean;
+    /**
+     * The caller needs only oid, size and nfiles (status): a directory whose files all match the
+     * last run (same names, inodes, sizes and mtimes) is answered from one state record instead of
+     * a state lookup per file, and comes back without `entries`/`files`.
+     */
+    oidOnly?: boolean;
+  },
 ): Promise<BuiltOutput> {
   const abs = path.join(ctx.root, rel);
   const st = statFollow(abs);
@@ -43,6 +53,11 @@ export async function buildOutput(
       throw new DvxError("IGNORED_PATH", `${rel}: path is ignored by .dvcignore`, { data: { path: rel } });
     }
     const files = walkDir(abs, rel, rules);
+    const fingerprint = opts.store ? undefined : walkFingerprint(files);
+    if (opts.oidOnly && fingerprint) {
+      const rec = ctx.state.getDir(abs, hashName, fingerprint);
+      if (rec) return { exists: true, isDir: true, ...rec };
+    }
     const results = await hashFiles(
       files.map((f) => ({ absPath: f.abs, stat: f.stat })),
       { state: ctx.state, hashName, cache: opts.store ? ctx.cache : undefined, backend: ctx.backend, onHashed: () => void ctx.stats.hashed++, onProgress: ctx.onProgress, signal: ctx.signal },
@@ -53,6 +68,9 @@ export async function buildOutput(
     if (opts.store) await ctx.cache.addBytes(manifestBytes, hashName, { isDir: true });
     let size = 0;
     for (const r of results) size += r.size;
+    // Recorded only when every file's hash was already trusted by state (racy files never are):
+    // then the record is exactly as safe as the per-file entries it stands for.
+    if (fingerprint && results.every((r) => r.fromState)) ctx.state.setDir(abs, hashName, fingerprint, { oid, size, nfiles: files.length });
     entries.sort((a, b) => compareCodePoints(a.relpath, b.relpath)); // the manifest's own order
     return { exists: true, isDir: true, oid, size, nfiles: files.length, entries, files, manifestBytes };
   }
@@ -95,4 +113,22 @@ export function existsSyncSafe(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A digest of what state would compare for every walked file (relative path, inode, size,
+ * mtime_ns), in walk order: equal digests mean every per-file state lookup would hit again.
+ */
+function walkFingerprint(files: readonly WalkedFile[]): string {
+  const h = createHash("md5");
+  let chunk = "";
+  for (const f of files) {
+    chunk += `${f.rel}\0${f.stat.ino}\0${f.stat.size}\0${f.stat.mtimeNs}\n`;
+    if (chunk.length > 65536) {
+      h.update(chunk);
+      chunk = "";
+    }
+  }
+  h.update(chunk);
+  return `${files.length}:${h.digest("hex")}`;
 }

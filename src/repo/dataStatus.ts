@@ -321,10 +321,15 @@ export async function dataStatus(ctx: RepoContext, outs: Output[], targets: stri
 
   // index objects missing from the cache
   const notInCache: string[] = [];
-  for (const e of filterIndex(index, filters).values()) {
-    if (!e.hash) continue;
-    const [hashName, oid] = e.hash.split(/:(.*)/s) as [HashName, string];
-    if (!(await ctx.cache.exists(oid, hashName))) notInCache.push(e.key);
+  const indexed = [...filterIndex(index, filters).values()].filter((e) => e.hash);
+  const split = (h: string) => h.split(/:(.*)/s) as [HashName, string];
+  const present = new Map<HashName, Set<string>>();
+  for (const hashName of new Set(indexed.map((e) => split(e.hash!)[0]))) {
+    present.set(hashName, ctx.cache.existingSync(indexed.filter((e) => split(e.hash!)[0] === hashName).map((e) => split(e.hash!)[1]), hashName));
+  }
+  for (const e of indexed) {
+    const [hashName, oid] = split(e.hash!);
+    if (!present.get(hashName)!.has(oid)) notInCache.push(e.key);
   }
 
   const notInRemote = opts.notInRemote ? await entriesNotInRemote(ctx, relevant, filters, granular, opts) : [];

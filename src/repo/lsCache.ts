@@ -125,10 +125,7 @@ export async function lsCache(ctx: RepoContext, opts: LsCacheOptions): Promise<L
     for (const h of ["md5", "md5-dos2unix"] as HashName[]) {
       const mine = [...rows.values()].filter((r) => r.hashName === h && r.objects);
       const all = [...new Set(mine.flatMap((r) => r.objects!))];
-      const local = new Set<string>();
-      await runPool(all, jobs, async (oid) => {
-        if (await ctx.cache.exists(oid, h)) local.add(oid);
-      });
+      const local = ctx.cache.existingSync(all, h);
       const remote = storage ? await oidsExist(storage, h, all, jobs, ctx.signal ? { signal: ctx.signal } : {}) : undefined;
       for (const r of mine) {
         const known = r.isDir ? manifests.get(`${h}:${r.hash}`) !== undefined : true;

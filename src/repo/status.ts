@@ -24,13 +24,13 @@ export async function outputInCache(ctx: RepoContext, out: Output): Promise<bool
   if (!out.md5.endsWith(".dir")) return true;
   const manifest = await loadManifest(ctx, out.md5, out.hashName);
   if (!manifest) return false;
-  for (const e of manifest) if (!(await ctx.cache.exists(e.md5, out.hashName))) return false;
-  return true;
+  const wanted = new Set(manifest.map((e) => e.md5));
+  return ctx.cache.existingSync(wanted, out.hashName).size === wanted.size;
 }
 
 export async function outputStatus(ctx: RepoContext, out: Output): Promise<OutStatus | undefined> {
   if (out.md5 && out.cache && !(await outputInCache(ctx, out))) return "not in cache";
-  const built = await buildOutput(ctx, out.path, out.hashName, { store: false });
+  const built = await buildOutput(ctx, out.path, out.hashName, { store: false, oidOnly: true });
   if (!built.exists) return "deleted";
   if (built.oid !== out.md5) return "modified";
   return undefined;
@@ -53,7 +53,7 @@ export function stageName(ctx: RepoContext, out: Output, cwd: string): string {
  * when its hash differs from the one dvc.lock recorded (or none was recorded).
  */
 async function depStatus(ctx: RepoContext, rel: string, locked: LockEntry | undefined): Promise<OutStatus | undefined> {
-  const built = await buildOutput(ctx, rel, locked?.hashName ?? "md5", { store: false });
+  const built = await buildOutput(ctx, rel, locked?.hashName ?? "md5", { store: false, oidOnly: true });
   if (!built.exists) return "deleted";
   if (!locked?.md5 || built.oid !== locked.md5) return "modified";
   return undefined;

@@ -87,15 +87,11 @@ export async function fetch(req: TransferRequest, opts: TransferOptions): Promis
       if (!cached) dirWrites.push({ oid: d.oid, hashName: h, manifest, wanted: files });
     }, signal);
 
-    const list = [...wanted];
-    const have: boolean[] = new Array(list.length);
-    await runPool(list, Math.max(jobs, 32), async (oid, i) => {
-      have[i] = await cache.exists(oid, h);
-    }, signal);
-    list.forEach((oid, i) => {
-      if (have[i]) result.skipped++;
+    const have = cache.existingSync(wanted, h);
+    for (const oid of wanted) {
+      if (have.has(oid)) result.skipped++;
       else downloads.push({ oid, hashName: h });
-    });
+    }
   }
   if (signal?.aborted) throw abortError(signal);
   progress.start({ files: downloads.length + dirWrites.length, bytes: 0 });

@@ -37,7 +37,7 @@ export async function remoteStatus(req: TransferRequest, opts: StatusOptions): P
 
     const [dirsOnRemote, dirsLocal] = await Promise.all([
       oidsExist(remote, h, dirOids, jobs, signal ? { signal } : {}),
-      existsLocally(cache, h, dirOids, jobs, signal),
+      existsLocally(cache, h, dirOids),
     ]);
 
     const manifests = new Map<string, LoadedManifest | undefined>();
@@ -65,7 +65,7 @@ export async function remoteStatus(req: TransferRequest, opts: StatusOptions): P
     const fileList = [...files];
     const [filesOnRemote, filesLocal] = await Promise.all([
       oidsExist(remote, h, fileList.filter((o) => !trusted.has(o)), jobs, signal ? { signal } : {}),
-      existsLocally(cache, h, fileList, jobs, signal),
+      existsLocally(cache, h, fileList),
     ]);
     for (const o of trusted) filesOnRemote.add(o);
 
@@ -80,16 +80,7 @@ export async function remoteStatus(req: TransferRequest, opts: StatusOptions): P
   return out;
 }
 
-async function existsLocally(
-  cache: StatusOptions["cache"],
-  hashName: HashName,
-  oids: string[],
-  jobs: number,
-  signal?: AbortSignal,
-): Promise<Set<string>> {
-  const found = new Set<string>();
-  await runPool(oids, Math.max(jobs, 32), async (oid) => {
-    if (await cache.exists(oid, hashName)) found.add(oid);
-  }, signal);
-  return found;
+/** Local existence, answered synchronously in bulk (a Promise only to run beside the remote's). */
+async function existsLocally(cache: StatusOptions["cache"], hashName: HashName, oids: string[]): Promise<Set<string>> {
+  return cache.existingSync(oids, hashName);
 }

@@ -51,6 +51,8 @@ export interface TransferResult {
 export interface CacheLike {
   objectPath(oid: string, hashName: HashName): string;
   exists(oid: string, hashName: HashName): Promise<boolean>;
+  /** Which of `oids` are present, answered in bulk. */
+  existingSync(oids: Iterable<string>, hashName: HashName): Set<string>;
   readBytes(oid: string, hashName: HashName): Promise<Buffer>;
   /** Hashes while writing a temp file; renames into place only if the hash matches, else throws CORRUPT_OBJECT. */
   putVerified(oid: string, hashName: HashName, source: AsyncIterable<Uint8Array> | Readable): Promise<unknown>;
