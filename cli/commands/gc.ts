@@ -4,13 +4,15 @@
  * - `-c/--cloud` never runs without `-f`: it prints what it would delete on the remote and stops;
  * - local gc without `-f` asks on a terminal, and refuses (exit 1) when stdin is not one: no
  *   prompt is ever waited for in CI.
- * Progress goes to stderr as plain lines (never the TUI: it would fight the prompt for the terminal).
+ * Progress (the deletion phase) goes through the usual reporter: the live UI on a terminal, plain
+ * lines otherwise. It is created only once the prompt is answered (or with -f), so the live frame
+ * never fights the prompt for the terminal. Ctrl-C cancels (exit 252), also at the prompt.
  */
 import { createInterface } from "node:readline";
-import { Repo, type GcOptions, type GcPlan, type LayoutPlan } from "../../src/index.js";
+import { DvxError, Repo, type GcOptions, type GcPlan, type LayoutPlan, type ProgressEvent } from "../../src/index.js";
 import { EXIT, plural, type CommandContext } from "../context.js";
 import { formatBytes } from "../progress/format.js";
-import { plainReporter } from "../progress/plain.js";
+import { createReporter, type Reporter } from "../progress/reporter.js";
 import { jobsFlag, json, out } from "./common.js";
 
 function count(layouts: LayoutPlan[]): { objects: number; bytes: number; estimated?: boolean } {
@@ -56,9 +58,11 @@ function summary(plan: GcPlan): string {
   return s;
 }
 
-async function ask(ctx: CommandContext, question: string): Promise<boolean> {
-  // line by line from stdin (the terminal echoes in cooked mode); EOF answers no
+async function ask(ctx: CommandContext, question: string, signal: AbortSignal): Promise<boolean> {
+  // line by line from stdin (the terminal echoes in cooked mode); EOF answers no, Ctrl-C cancels
   const rl = createInterface({ input: process.stdin, terminal: false });
+  const onAbort = () => rl.close();
+  signal.addEventListener("abort", onAbort, { once: true });
   try {
     ctx.stderr.write(`${question} [y/n]: `);
     for await (const line of rl) {
@@ -69,7 +73,9 @@ async function ask(ctx: CommandContext, question: string): Promise<boolean> {
     }
     return false;
   } finally {
+    signal.removeEventListener("abort", onAbort);
     rl.close();
+    if (signal.aborted) ctx.stderr.write("\n");
   }
 }
 
@@ -118,38 +124,62 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const dry = !!f.dry;
   const force = !!f.force;
-  const quietProgress = ctx.quiet || ctx.json;
-  const repo = Repo.open(ctx.cwd, quietProgress ? {} : { onProgress: plainReporter(ctx.stderr, { verbose: ctx.verbose }) });
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(EXIT.INTERRUPTED);
+    abort.abort(new DvxError("ABORTED", "interrupted by the user"));
+  };
+  let reporter: Reporter | undefined;
+  let forward: (e: ProgressEvent) => void = () => {};
+  const startProgress = async () => {
+    reporter ??= await createReporter(ctx);
+    forward = reporter.onProgress;
+  };
+  const repo = Repo.open(ctx.cwd, { onProgress: (e) => forward(e), signal: abort.signal });
+  process.on("SIGINT", onSigint);
   let declined = false;
   try {
-    const result = await repo.gc({
-      ...opts,
-      dry,
-      force,
-      confirm: async (plan) => {
-        for (const w of plan.warnings) ctx.stderr.write(`WARNING: ${w}\n`);
-        const local = count(plan.local);
-        const remote = plan.remote ? count(plan.remote.layouts) : { objects: 0, bytes: 0 };
-        if (local.objects + remote.objects === 0) return true; // nothing to delete: nothing to confirm
-        if (plan.remote) {
-          ctx.stderr.write(
-            `ERROR: gc --cloud deletes from a shared remote and needs -f: it would delete ${summary(plan)}.\n` +
-              "Re-run with --dry to list them, or with -f to delete them.\n",
-          );
-          declined = true;
-          return false;
-        }
-        if (!process.stdin.isTTY) {
-          ctx.stderr.write(`ERROR: refusing to delete ${summary(plan)} without confirmation (stdin is not a terminal).\nRe-run with -f to delete, or --dry to list what would go.\n`);
-          declined = true;
-          return false;
-        }
-        ctx.stderr.write(`WARNING: ${scopeMessage(opts)}\nThis would delete ${summary(plan)}.\n`);
-        const yes = await ask(ctx, "Are you sure you want to proceed?");
-        if (!yes) declined = true;
-        return yes;
-      },
-    });
+    if (force && !dry) await startProgress();
+    const result = await repo
+      .gc({
+        ...opts,
+        dry,
+        force,
+        confirm: async (plan) => {
+          for (const w of plan.warnings) ctx.stderr.write(`WARNING: ${w}\n`);
+          const local = count(plan.local);
+          const remote = plan.remote ? count(plan.remote.layouts) : { objects: 0, bytes: 0 };
+          if (local.objects + remote.objects === 0) return true; // nothing to delete: nothing to confirm
+          if (plan.remote) {
+            ctx.stderr.write(
+              `ERROR: gc --cloud deletes from a shared remote and needs -f: it would delete ${summary(plan)}.\n` +
+                "Re-run with --dry to list them, or with -f to delete them.\n",
+            );
+            declined = true;
+            return false;
+          }
+          if (!process.stdin.isTTY) {
+            ctx.stderr.write(`ERROR: refusing to delete ${summary(plan)} without confirmation (stdin is not a terminal).\nRe-run with -f to delete, or --dry to list what would go.\n`);
+            declined = true;
+            return false;
+          }
+          ctx.stderr.write(`WARNING: ${scopeMessage(opts)}\nThis would delete ${summary(plan)}.\n`);
+          const yes = await ask(ctx, "Are you sure you want to proceed?", abort.signal);
+          if (abort.signal.aborted) throw abort.signal.reason;
+          if (!yes) declined = true;
+          else await startProgress();
+          return yes;
+        },
+      })
+      .catch((e: unknown) => {
+        if (abort.signal.aborted && !(e instanceof DvxError && e.code === "ABORTED")) throw abort.signal.reason;
+        throw e;
+      })
+      .finally(async () => {
+        process.off("SIGINT", onSigint);
+        // the live frame is erased before anything below is printed
+        await reporter?.close();
+      });
     const { plan } = result;
     if (ctx.json) {
       json(ctx, {

@@ -124,6 +124,60 @@ describe("--json shapes", () => {
     expect(j(["version", "--json"], "/")).toEqual(expect.objectContaining({ repo: null }));
   });
 
+  it("add, commit and checkout", () => {
+    const { dir } = repoWithFiles(2, { add: false });
+    writeTree(dir, { "f.csv": "a,b\n" });
+    const added = j(["add", "--json", "data", "f.csv"], dir);
+    expect(added).toEqual([
+      { path: "data", dvcFile: "data.dvc", md5: expect.stringMatching(/^[0-9a-f]{32}\.dir$/), size: num, nfiles: 2, hashName: "md5", changed: true },
+      { path: "f.csv", dvcFile: "f.csv.dvc", md5: expect.stringMatching(/^[0-9a-f]{32}$/), size: 4, hashName: "md5", changed: true },
+    ]);
+    writeTree(dir, { "f.csv": "a,b,c\n" });
+    expect(j(["commit", "--json", "-f"], dir)).toEqual({
+      committed: expect.arrayContaining([
+        { path: "f.csv", file: "f.csv.dvc", changed: true },
+        { path: "data", file: "data.dvc", changed: false },
+      ]),
+    });
+    fs.rmSync(path.join(dir, "data"), { recursive: true });
+    writeTree(dir, { "f.csv": "edited" });
+    expect(j(["checkout", "--json", "-f"], dir)).toEqual({ added: ["data"], modified: ["f.csv"], deleted: [], failed: [] });
+    fs.rmSync(path.join(dir, ".dvc", "cache"), { recursive: true });
+    fs.rmSync(path.join(dir, "f.csv"));
+    const r = dvx(["checkout", "--json"], { cwd: dir });
+    expect(r.code).toBe(1);
+    const failed = JSON.parse(r.stdout) as { failed: unknown[] };
+    expect(failed).toEqual({ added: [], modified: [], deleted: [], failed: expect.arrayContaining([{ path: "f.csv", reason: str }]) });
+    for (const f of failed.failed) expect(f).toEqual({ path: str, reason: str });
+  });
+
+  it("gc (dry run, then executed)", () => {
+    const { dir } = repoWithFiles(2);
+    fs.rmSync(path.join(dir, "data.dvc"));
+    const layout = { hash_name: "md5", total: 3, dirs: [expect.stringMatching(/\.dir$/)], files: [str, str], bytes: num, files_protected: false };
+    const plan = { revisions: [], skipped: [], used: { md5: 0, "md5-dos2unix": 0 }, unreadable_dirs: [], warnings: [], local: { objects: 3, bytes: num, layouts: expect.arrayContaining([layout]) } };
+    expect(j(["gc", "-w", "--dry", "--json"], dir)).toEqual({ dry: true, executed: false, ...plan, removed: { local: 0, remote: 0, bytes_local: 0, bytes_remote: 0 } });
+    expect(j(["gc", "-w", "-f", "--json"], dir)).toEqual({ dry: false, executed: true, ...plan, removed: { local: 3, remote: 0, bytes_local: num, bytes_remote: 0 } });
+  });
+
+  it("ls-cache and cache verify", () => {
+    const { dir, remote } = repoWithFiles(2);
+    const presence = (status: string, present: number) => ({ status, present, total: 3 });
+    expect(j(["ls-cache", "-c", "--json"], dir)).toEqual({
+      entries: [{ path: "data", declaredIn: "data.dvc", hash: expect.stringMatching(/\.dir$/), hashName: "md5", isDir: true, revs: ["workspace"], cache: presence("ok", 3), remote: presence("missing", 0) }],
+      remote: { name: "storage", url: remote },
+      errors: [],
+    });
+    expect(j(["cache", "verify", "--json"], dir)).toEqual({ checked: 3, ok: 3, corrupt: [], unreadable: [], quarantined: false });
+    const cacheFiles = path.join(dir, ".dvc", "cache", "files", "md5");
+    const victim = fs.readdirSync(cacheFiles, { recursive: true }).map(String).find((p) => p.length > 3 && !p.endsWith(".dir"))!;
+    fs.chmodSync(path.join(cacheFiles, victim), 0o644);
+    fs.writeFileSync(path.join(cacheFiles, victim), "rotten");
+    const r = dvx(["cache", "verify", "--quarantine", "--json"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({ checked: 3, ok: 2, corrupt: [{ oid: victim.replace("/", ""), hashName: "md5", path: str, quarantinedTo: str }], unreadable: [], quarantined: true });
+  });
+
   it("diff (DVC's shape)", () => {
     const { dir } = repoWithFiles(2);
     ok(sh("git", ["add", "-A"], dir));
@@ -134,6 +188,17 @@ describe("--json shapes", () => {
       added: [],
       deleted: [],
       modified: [{ path: "data/" }, { path: "data/f00000.txt" }],
+      renamed: [],
+      "not in cache": [],
+    });
+    const hash = expect.stringMatching(/^[0-9a-f]{32}(\.dir)?$/);
+    expect(j(["diff", "--json", "--show-hash"], dir)).toEqual({
+      added: [],
+      deleted: [],
+      modified: [
+        { path: "data/", hash: { old: hash, new: hash } },
+        { path: "data/f00000.txt", hash: { old: hash, new: hash } },
+      ],
       renamed: [],
       "not in cache": [],
     });

@@ -3,7 +3,8 @@
  * remote, slowed down with the test hook DVX_TEST_PROGRESS_DELAY_MS so a capture lands mid-run.
  * The mid-run screen shows the bar with counts, bytes, rate, ETA and the object in flight; the
  * final screen shows only the one summary line (the live frame is erased). Ctrl-C cancels
- * cleanly (exit 252, like DVC) and a second push completes the upload.
+ * cleanly (exit 252, like DVC) and a second push completes the upload. Hashing (add) and gc (after
+ * its prompt, which the live frame never overlaps) show their bars the same way.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as fs from "node:fs";
@@ -64,6 +65,34 @@ describe.skipIf(why)("live progress in a terminal", () => {
     expect(end).toContain("EXIT=0");
     expect(end).toContain("git add data.dvc .gitignore");
     expect(end).not.toMatch(/Hashing|█/);
+  });
+
+  it("gc asks first (Ctrl-C there cancels), then shows a live bar while deleting and one summary line", async () => {
+    const { dir } = repoWithFiles(N);
+    fs.rmSync(`${dir}/data.dvc`); // nothing uses the 2,001 cached objects any more
+    term = new Terminal(dir, interactiveEnv()).start();
+    // Ctrl-C at the prompt cancels (DVC's 252) and deletes nothing
+    term.run(`node ${CLI} gc -w; echo "EXIT=$?"`);
+    await term.waitFor((s) => /\[y\/n\]:$/m.test(s), "the gc prompt");
+    term.key("C-c");
+    const cancelled = await term.waitFor((s) => (/EXIT=\d+/.test(s) ? s : undefined), "the cancelled gc to exit");
+    expect(cancelled).toContain("EXIT=252");
+    expect(cancelled).toMatch(/^ERROR: interrupted by the user$/m);
+    expect(countFiles(`${dir}/.dvc/cache`)).toBe(2001);
+
+    term.clear();
+    term.run(`DVX_TEST_PROGRESS_DELAY_MS=2 node ${CLI} gc -w; echo "EXIT=$?"`);
+    const prompt = await term.waitFor((s) => (/Are you sure you want to proceed\? \[y\/n\]:$/m.test(s) ? s : undefined), "the gc prompt");
+    expect(prompt).toMatch(/This would delete 2,001 objects \([\d.]+ [kM]?B\) from the local cache\./);
+    expect(prompt).not.toMatch(/Collecting|█|░/); // no live frame while it asks
+    term.run("y");
+    const mid = await term.waitFor((s) => /^Collecting\s+█*░+\s+\d+%\s+[\d,]+\/2,001 files/m.exec(s)?.[0], "a gc bar");
+    expect(mid).toMatch(/\d+%/);
+    const end = await term.waitFor((s) => (/EXIT=\d+/.test(s) ? s : undefined), "the end of gc");
+    expect(end).toContain("EXIT=0");
+    expect(end).toMatch(/^Removed 2,001 objects \([\d.]+ [kM]?B\) from local cache\.$/m);
+    expect(end).not.toMatch(/Collecting|█|↳/);
+    expect(countFiles(`${dir}/.dvc/cache`)).toBe(0);
   });
 
   it("Ctrl-C cancels a push cleanly; pushing again completes it", async () => {
