@@ -48,6 +48,18 @@ describe("examples/", () => {
     expect(r.stdout).toContain("cache.type = reflink,hardlink,copy");
   });
 
+  it("edit-commit-gc.mjs: commit, checkout, gc with a confirm callback, fetch", () => {
+    const r = run("edit-commit-gc.mjs");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('status: {"data.dvc":[{"changed outs":{"data":"modified"}}]}');
+    expect(r.stdout).toContain("committed data.dvc");
+    expect(r.stdout).toContain("checkout: 0 failed, part3.csv is back");
+    expect(r.stdout).toContain("gc would delete 2 objects\ngc removed 2 objects"); // the old part0.csv and the old .dir
+    expect(r.stdout).toContain("fetched 6 objects, 0 failed");
+    expect(r.stdout).toContain("status after fetch: {}");
+  });
+
   it("typed.ts type-checks against dist/src/index.d.ts", () => {
     const tsc = path.join(REPO_ROOT, "node_modules/typescript/bin/tsc");
     const r = spawnSync(process.execPath, [tsc, "-p", path.join(EXAMPLES, "tsconfig.json")], { encoding: "utf8" });
