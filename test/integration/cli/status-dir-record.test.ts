@@ -72,3 +72,17 @@ describe("status: the per-directory state record", () => {
     expect(statusJson(dir)).toEqual({});
   });
 });
+
+describe("checkout records the files it placed in state", () => {
+  it("the next status reads no file, and still sees an edit made after the checkout", () => {
+    const dir = trackedRepo();
+    fs.rmSync(path.join(dir, "data"), { recursive: true });
+    const r = dvx(["checkout"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(hashedBy(dir, ["status"])).toBe(0);
+    expect(statusJson(dir)).toEqual({});
+    writeTree(dir, { "data/sub/c": "edited after checkout" });
+    expect(statusJson(dir)).toEqual(MODIFIED);
+  });
+});
+
