@@ -8,6 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { CLI, REPO_ROOT, tmpDir } from "../helpers/cli.js";
+import { interactiveEnv } from "./terminal.js";
+import { repoWithFiles } from "./setup.js";
 
 // each case runs the CLI many times; a loaded machine makes that slow (no timing is asserted)
 vi.setConfig({ testTimeout: 600_000 });
@@ -15,7 +17,7 @@ vi.setConfig({ testTimeout: 600_000 });
 const ENTRY = path.join(REPO_ROOT, "dist/src/index.js");
 const FORBIDDEN = [/\/node_modules\/ink\//, /\/node_modules\/react\//, /\/node_modules\/react-reconciler\//, /\/node_modules\/yoga-layout\//, /\/node_modules\/@aws-sdk\//, /\/node_modules\/@smithy\//, /\/node_modules\/@google-cloud\//, /\/dist\/cli\//];
 
-function loadedModules(script: string, args: string[] = []): string[] {
+function loadedModules(script: string, args: string[] = [], env: NodeJS.ProcessEnv = { ...process.env, CI: "true" }): string[] {
   const dir = tmpDir("dvx-loader-");
   const log = path.join(dir, "loaded.txt");
   fs.writeFileSync(
@@ -31,7 +33,7 @@ export async function resolve(specifier, context, next) {
   fs.writeFileSync(path.join(dir, "register.mjs"), `import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url);\n`);
   const main = path.join(dir, "main.mjs");
   fs.writeFileSync(main, script);
-  const r = spawnSync(process.execPath, ["--import", path.join(dir, "register.mjs"), main, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "true" } });
+  const r = spawnSync(process.execPath, ["--import", path.join(dir, "register.mjs"), main, ...args], { cwd: dir, encoding: "utf8", env });
   if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}`);
   const fromHook = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : [];
   const cjsLine = r.stdout.split("\n").find((l) => l.startsWith("CJS:"));
@@ -85,6 +87,16 @@ describe("the CLI's fast paths", () => {
       expect(mods.some((m) => m.endsWith("/dist/cli/main.js"))).toBe(true);
       for (const re of FORBIDDEN.slice(0, -1)) expect(mods.filter((m) => re.test(m)), `${args.join(" ")}: ${re}`).toEqual([]);
       expect(mods.filter((m) => /\/dist\/src\/|better-sqlite3/.test(m)), args.join(" ")).toEqual([]);
+    }
+  });
+
+  it("a data command with stderr on a pipe (no CI) shows plain progress and never loads ink or React", () => {
+    const { dir } = repoWithFiles(300);
+    for (const args of [["push"], ["status"], ["fetch"], ["checkout", "-f"], ["gc", "-w", "-f"]]) {
+      const mods = loadedModules(`process.chdir(${JSON.stringify(dir)}); process.argv.splice(2, 0, ...${JSON.stringify(args)}); await import(${JSON.stringify(CLI)});\n`, [], interactiveEnv({ DVX_TEST_PROGRESS_DELAY_MS: "1" }));
+      expect(mods.some((m) => m.endsWith("/dist/cli/progress/plain.js")), args.join(" ")).toBe(true);
+      for (const re of FORBIDDEN.slice(0, 4)) expect(mods.filter((m) => re.test(m)), `${args.join(" ")}: ${re}`).toEqual([]);
+      expect(mods.filter((m) => /\/dist\/cli\/progress\/(live|ink|inkWorker)\.js$/.test(m)), args.join(" ")).toEqual([]);
     }
   });
 });
