@@ -6,7 +6,8 @@
  * Measured (docs/cli.md, "Overhead of the live UI"): with ink on the main thread, a 3,001-object
  * push to a local remote in tmux took 41 s against 18 s with -q on a loaded 2-vCPU machine (ink's
  * render cost ~2-8 ms of CPU a frame, plus blocking writes to a slow pty). In the worker the
- * difference is within the noise of the runs.
+ * difference is within the noise of the runs while a core is free for it; on a saturated 2-vCPU
+ * machine the worker's ~1.2-2 s of CPU still competes with the transfer (docs/cli.md has the figures).
  */
 import * as fs from "node:fs";
 import { Worker } from "node:worker_threads";

@@ -47,6 +47,27 @@ describe("live UI worker", () => {
     expect(afterLastFrame).toMatch(/\x1b\[2K/); // the frame was erased after it was drawn
   });
 
+  it("redraws at a bounded rate: at most one frame per 100 ms tick, however many events arrive", async () => {
+    const { startLive } = await live();
+    const file = path.join(tmpDir("dvx-live-"), "frames");
+    const fd = fs.openSync(file, "w");
+    const events = pushEvents(4000);
+    const r = await startLive(fakeTerminal(), { fd, cwd: "/repo" }); // the CLI's default interval
+    const t0 = Date.now();
+    for (let i = 0; i < events.length; i += 100) {
+      for (const e of events.slice(i, i + 100)) r.onProgress(e);
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    await until(() => fs.readFileSync(file, "utf8").includes("✔ pushed 4,001 objects"), "the finished phase");
+    const elapsed = Date.now() - t0;
+    await r.close();
+    fs.closeSync(fd);
+    const frames = fs.readFileSync(file, "utf8").split(/Pushing|✔ pushed/).length - 1;
+    expect(frames).toBeGreaterThan(1);
+    // 4,003 events; frames bounded by the elapsed time (no timing asserted: the bound follows it)
+    expect(frames).toBeLessThanOrEqual(Math.ceil(elapsed / 100) + 2);
+  });
+
   it("a start abandoned before the first frame writes nothing", async () => {
     const { startLive } = await live();
     const file = path.join(tmpDir("dvx-live-"), "frames");

@@ -62,6 +62,10 @@ describe("piped output", () => {
       ["remote", "list", "-q"],
       ["config", "-l", "-q"],
       ["version", "-q"],
+      ["diff", "-q"],
+      ["ls-cache", "-q"],
+      ["cache", "verify", "-q"],
+      ["gc", "-w", "-f", "-q"],
     ];
     for (const args of steps) {
       const r = piped(args, dir, { DVX_TEST_PROGRESS_DELAY_MS: "0" });
