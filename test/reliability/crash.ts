@@ -1,6 +1,7 @@
 /**
- * The kill-at-a-random-moment loop shared by the crash suites: start the built CLI, SIGKILL it
- * after a random delay (drawn from a seeded PRNG over the operation's measured duration), check
+ * The kill-at-a-random-moment loop shared by the crash suites: start the built CLI, wait until it
+ * has started its work (it holds the repository lock, or another sign given by the suite), SIGKILL
+ * it after a random delay (drawn from a seeded PRNG over the operation's measured work), check
  * the invariants that must hold after ANY kill, then re-run the command to completion and check
  * the end state.
  */
@@ -8,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "vitest";
 import { dvx, sh, tmpRepo } from "../helpers/cli.js";
-import { baseSeed, killRounds, prng, report, runDvx, sleep, spawnDvx } from "./helpers.js";
+import { baseSeed, killRounds, prng, report, runDvx, sleep, spawnDvx, type Spawned } from "./helpers.js";
 
 export interface RoundContext {
   round: number;
@@ -20,6 +21,12 @@ export interface KillLoopSpec {
   /** The command to kill and re-run. */
   args: string[];
   cwd: string;
+  /**
+   * True once the command has begun its work (default: it holds the repository lock). A kill
+   * before that moment (Node start-up, module loading) can have written nothing, so kills are
+   * drawn over the work that follows it, not over start-up.
+   */
+  started?: () => boolean;
   /** Prepares round `round` (make new data to add, switch versions...). */
   before(ctx: RoundContext): void | Promise<void>;
   /** Invariants right after the kill (before the re-run). */
@@ -32,78 +39,130 @@ export interface KillLoopSpec {
 export interface KillLoopFigures {
   suite: string;
   op: string;
+  /** Rounds run: until `killsWanted` kills landed mid-work (bounded by 3 x killsWanted). */
   rounds: number;
-  /** Kills that landed while the process ran (the others found it already exited). */
+  /** DVX_KILL_ROUNDS (default 30): kills that must land while the command works. */
+  killsWanted: number;
+  /** Kills that landed while the command worked (after `started`, before its exit). */
   killedMidRun: number;
+  /** Landed kills by moment, as a fraction of the median work duration: [0-1/3), [1/3-2/3), [2/3-1). */
+  killsByThird: [number, number, number];
+  /** Rounds whose kill moment came after the command had finished (it must have succeeded). */
+  completedBeforeKill: number;
   /** Re-runs that completed (exit 0): must equal rounds. */
   rerunsCompleted: number;
-  /** Re-runs that found and cleared a stale lock (always all killed ones: the lock is held from start). */
+  /** Re-runs that found a stale lock left by the killed process (and just ran). */
   staleLocksCleared: number;
-  /** Median duration of an uninterrupted run, ms (the kill window). */
+  /** Median Node start-up before `started`, ms (not part of the kill window). */
+  startupMs: number;
+  /** Median work duration of an uninterrupted run, ms (the kill window). */
   windowMs: number;
   seconds: number;
 }
 
-/** Measures the uninterrupted duration of the command (median of `n` runs prepared by `before`). */
-export async function calibrate(spec: KillLoopSpec, n = 1): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const ctx: RoundContext = { round: -1 - i, rand: prng(baseSeed() ^ 0x5eed) };
-    await spec.before(ctx);
-    const r = await runDvx(spec.args, { cwd: spec.cwd, ...(spec.env ? { env: spec.env } : {}) });
-    if (r.code !== 0) throw new Error(`${spec.op} calibration run failed: ${r.stderr}`);
-    times.push(r.ms);
-    await spec.afterRerun(ctx);
+interface Watched {
+  child: Spawned;
+  /** ms from spawn to `started` (undefined: the command exited first). */
+  startedAt: number | undefined;
+}
+
+/** Spawns the command and waits until it has started its work (or exited). */
+async function spawnWatched(spec: KillLoopSpec, lockFile: string): Promise<Watched> {
+  const started = spec.started ?? (() => fs.existsSync(lockFile));
+  const t0 = Date.now();
+  const child = spawnDvx(spec.args, { cwd: spec.cwd, ...(spec.env ? { env: spec.env } : {}) });
+  for (;;) {
+    if (started()) return { child, startedAt: Date.now() - t0 };
+    if (child.exited()) return { child, startedAt: undefined };
+    await sleep(2);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+}
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 }
 
 export async function killLoop(spec: KillLoopSpec): Promise<KillLoopFigures> {
   const t0 = Date.now();
-  // The kill window follows the measured duration of uninterrupted runs (a calibration run, then
-  // every round whose kill came too late), so kills keep landing inside the run on a slow machine.
-  const durations = [await calibrate(spec)];
-  const median = (): number => [...durations].sort((a, b) => a - b)[Math.floor(durations.length / 2)]!;
-  const windowMs = durations[0]!;
-  const rounds = killRounds();
-  const rand = prng(baseSeed() + spec.op.length * 7919 + spec.op.charCodeAt(0));
-  const fig: KillLoopFigures = { suite: "crash", op: spec.op, rounds, killedMidRun: 0, rerunsCompleted: 0, staleLocksCleared: 0, windowMs, seconds: 0 };
   const lockFile = path.join(spec.cwd, ".dvc", "tmp", "dvx.lock");
-  for (let round = 0; round < rounds; round++) {
+  const opts = { cwd: spec.cwd, ...(spec.env ? { env: spec.env } : {}) };
+  // The kill window follows the measured work duration of uninterrupted runs (a calibration run,
+  // then every round whose kill came too late), so kills keep landing inside the run on a slow
+  // machine.
+  const work: number[] = [];
+  const startup: number[] = [];
+  {
+    const ctx: RoundContext = { round: -1, rand: prng(baseSeed() ^ 0x5eed) };
+    await spec.before(ctx);
+    const w = await spawnWatched(spec, lockFile);
+    const r = await w.child.done;
+    if (r.code !== 0) throw new Error(`${spec.op} calibration run failed: ${r.stderr}`);
+    if (w.startedAt === undefined) throw new Error(`${spec.op} calibration run: never saw the command start its work`);
+    startup.push(w.startedAt);
+    work.push(r.ms - w.startedAt);
+    await spec.afterRerun(ctx);
+  }
+  const killsWanted = killRounds();
+  const rand = prng(baseSeed() + spec.op.length * 7919 + spec.op.charCodeAt(0));
+  const fig: KillLoopFigures = {
+    suite: "crash",
+    op: spec.op,
+    rounds: 0,
+    killsWanted,
+    killedMidRun: 0,
+    killsByThird: [0, 0, 0],
+    completedBeforeKill: 0,
+    rerunsCompleted: 0,
+    staleLocksCleared: 0,
+    startupMs: 0,
+    windowMs: 0,
+    seconds: 0,
+  };
+  // Rounds go on until `killsWanted` kills landed while the command worked (a kill drawn after the
+  // end of a fast run is no kill); bounded, so a command that always finishes first fails the test.
+  for (let round = 0; fig.killedMidRun < killsWanted && round < killsWanted * 3; round++) {
+    fig.rounds++;
     const ctx: RoundContext = { round, rand };
     await spec.before(ctx);
-    // Uniform over (most of) the whole run, node start-up included: kills land in every phase.
-    const delay = Math.floor(rand() * median() * 0.95);
-    const child = spawnDvx(spec.args, { cwd: spec.cwd, ...(spec.env ? { env: spec.env } : {}) });
-    await Promise.race([sleep(delay), child.done]);
+    // uniform over (most of) the work: kills land in every phase of it
+    const window = median(work);
+    const delay = Math.floor(rand() * window * 0.95);
+    const { child, startedAt } = await spawnWatched(spec, lockFile);
+    if (startedAt !== undefined) {
+      startup.push(startedAt);
+      await Promise.race([sleep(delay), child.done]);
+    }
     const killed = child.kill();
     const res = await child.done;
-    if (killed && res.signal === "SIGKILL") fig.killedMidRun++;
-    else {
+    if (killed && res.signal === "SIGKILL") {
+      fig.killedMidRun++;
+      fig.killsByThird[Math.min(2, Math.floor((delay / window) * 3))]++;
+    } else {
       expect(res.code, `${spec.op} round ${round} (not killed) failed: ${res.stderr}`).toBe(0);
-      durations.push(res.ms);
+      fig.completedBeforeKill++;
+      if (startedAt !== undefined) work.push(res.ms - startedAt);
     }
     try {
       await spec.afterKill(ctx);
     } catch (e) {
-      (e as Error).message = `${spec.op} round ${round}, killed after ${delay} ms: ${(e as Error).message}`;
+      (e as Error).message = `${spec.op} round ${round}, killed ${delay} ms into its work: ${(e as Error).message}`;
       throw e;
     }
     const hadLock = fs.existsSync(lockFile);
-    const again = await runDvx(spec.args, { cwd: spec.cwd, ...(spec.env ? { env: spec.env } : {}) });
-    expect(again.code, `${spec.op} round ${round}: re-run after a kill at ${delay} ms failed:\n${again.stderr}`).toBe(0);
+    const again = await runDvx(spec.args, opts);
+    expect(again.code, `${spec.op} round ${round}: re-run after a kill ${delay} ms into its work failed:\n${again.stderr}`).toBe(0);
     fig.rerunsCompleted++;
     if (hadLock) fig.staleLocksCleared++;
     expect(fs.existsSync(lockFile), "the lock is released on exit").toBe(false);
     try {
       await spec.afterRerun(ctx);
     } catch (e) {
-      (e as Error).message = `${spec.op} round ${round} (after re-run; kill at ${delay} ms): ${(e as Error).message}`;
+      (e as Error).message = `${spec.op} round ${round} (after re-run; kill ${delay} ms into its work): ${(e as Error).message}`;
       throw e;
     }
   }
-  fig.windowMs = median();
+  fig.startupMs = median(startup);
+  fig.windowMs = median(work);
   fig.seconds = Math.round((Date.now() - t0) / 100) / 10;
   report(fig as unknown as { suite: string });
   return fig;

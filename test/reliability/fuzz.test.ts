@@ -286,7 +286,9 @@ describe("fuzz: mutated documents are refused cleanly, and what is accepted is s
     fc.assert(
       fc.property(mutated(dvcYamlText), (text) => {
         const d = parses(() => parseDvcYaml(text, "dvc.yaml"));
-        if (d) for (const s of d.stages.values()) for (const o of s.outs) if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(o.path) && !o.path.startsWith("/")) expect(unsafeReason(o.path, true), o.path).toBeUndefined();
+        // a trailing "/" marks a directory output as DVC users write it ("data/"): the path
+        // without it must be safe
+        if (d) for (const s of d.stages.values()) for (const o of s.outs) if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(o.path) && !o.path.startsWith("/")) expect(unsafeReason(o.path.replace(/\/+$/, ""), true), o.path).toBeUndefined();
       }),
       opts("mutated dvc.yaml"),
     );

@@ -13,7 +13,7 @@ import { prng } from "../helpers/faultProxy.js";
 
 export { prng };
 
-/** DVX_KILL_ROUNDS (default 30): kill rounds per operation in the crash suite. */
+/** DVX_KILL_ROUNDS (default 30): kills that must land mid-run per operation in the crash suite. */
 export function killRounds(): number {
   const n = Number.parseInt(process.env.DVX_KILL_ROUNDS ?? "", 10);
   return Number.isFinite(n) && n > 0 ? n : 30;

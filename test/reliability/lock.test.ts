@@ -46,6 +46,53 @@ describe("repository lock", () => {
     }
   });
 
+  it("while a live process holds the lock, every writer is refused with one line naming it; nothing is written", { timeout: 120_000 }, async () => {
+    const repo = tmpRepo();
+    writeTree(repo, { "data/a.txt": "a\n", "b.txt": "b\n" });
+    expect(dvx(["add", "-q", "data"], { cwd: repo }).code).toBe(0);
+    fs.rmSync(path.join(repo, "data"), { recursive: true });
+    const cached = checkOdb(path.join(repo, ".dvc", "cache")).oids;
+    const dir = tmpDir("dvx-rel-lock-");
+    const script = path.join(dir, "hold.mjs");
+    // the real lock code, in a process that keeps it until its stdin closes
+    fs.writeFileSync(
+      script,
+      `import { RepoLock } from ${JSON.stringify(path.join(REPO_ROOT, "dist/src/repo/repoLock.js"))};
+      const lock = RepoLock.acquire(process.argv[2], "holder");
+      process.stdout.write("held\\n");
+      process.stdin.on("data", () => {});
+      process.stdin.on("end", () => { lock.release(); process.exit(0); });`,
+    );
+    const holder = spawn(process.execPath, [script, path.join(repo, ".dvc", "tmp")], { stdio: ["pipe", "pipe", "inherit"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on("data", (b: Buffer) => b.toString().includes("held") && resolve());
+        holder.on("exit", (code) => reject(new Error(`holder exited ${code}`)));
+      });
+      for (const args of [["add", "b.txt"], ["checkout"], ["commit", "-f"], ["remove", "data.dvc"], ["fetch"], ["pull"], ["gc", "-w", "-f"]]) {
+        const r = await runDvx(args, { cwd: repo });
+        const what = `dvx ${args.join(" ")}:\n${r.stderr}`;
+        expect(r.code, what).toBe(1);
+        const lines = r.stderr.trim().split("\n");
+        expect(lines[0], what).toMatch(new RegExp(`^ERROR: .*dvx\\.lock: repository is locked by pid ${holder.pid} on ${os.hostname()} \\('holder', since `));
+        expect(lines.slice(1).every((l) => l.startsWith("hint: ")), what).toBe(true);
+        expect(r.stderr, what).not.toMatch(/\n\s+at /);
+      }
+      // refused before doing anything
+      expect(fs.existsSync(path.join(repo, "b.txt.dvc"))).toBe(false);
+      expect(fs.existsSync(path.join(repo, "data"))).toBe(false);
+      expect(fs.existsSync(path.join(repo, "data.dvc"))).toBe(true);
+      expect(checkOdb(path.join(repo, ".dvc", "cache")).oids).toEqual(cached);
+    } finally {
+      holder.stdin.end();
+      await new Promise((r) => (holder.exitCode !== null ? r(null) : holder.on("exit", r)));
+    }
+    expect(fs.existsSync(LOCK(repo)), "released by its holder").toBe(false);
+    const r = dvx(["checkout", "-q"], { cwd: repo });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(repo, "data/a.txt"), "utf8")).toBe("a\n");
+  });
+
   it("a lock left by a crashed process is stale: the next command just runs", async () => {
     const repo = tmpRepo();
     writeTree(repo, { "a.txt": "a\n" });

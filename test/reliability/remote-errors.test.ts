@@ -59,8 +59,8 @@ let casesChecked = 0;
 
 /** Every command that talks to the remote fails with the same one clear line. */
 function expectOneClearError(repo: string, pattern: RegExp, env: NodeJS.ProcessEnv = {}): void {
-  for (const args of [["push"], ["fetch"], ["status", "-c", "--json"]]) {
-    if (args[0] === "fetch") fs.rmSync(path.join(repo, ".dvc", "cache"), { recursive: true, force: true });
+  for (const args of [["push"], ["fetch"], ["pull"], ["status", "-c", "--json"]]) {
+    if (args[0] === "fetch" || args[0] === "pull") fs.rmSync(path.join(repo, ".dvc", "cache"), { recursive: true, force: true });
     const r = dvx(args, { cwd: repo, env });
     const what = `dvx ${args.join(" ")}:\n${r.stderr}`;
     expect(r.code, what).toBe(1);
