@@ -7,12 +7,13 @@
 import { DvxError } from "../../src/index.js";
 import { EXIT, plural, type CommandContext } from "../context.js";
 import { formatDuration } from "../progress/format.js";
+import { suggest } from "../spec.js";
 import { jobsFlag, json, out, withRepo } from "./common.js";
 
 export async function run(ctx: CommandContext): Promise<number> {
   const [sub, ...rest] = ctx.args;
   if (sub !== "verify" || rest.length > 0) {
-    throw new DvxError("USAGE", sub === undefined ? "usage: dvx cache verify [--quarantine] [--json]" : `unknown 'cache' subcommand '${[sub, ...rest].join(" ")}' (usage: dvx cache verify [--quarantine] [--json])`);
+    throw new DvxError("USAGE", sub === undefined ? "usage: dvx cache verify [--quarantine] [--json]" : `unknown 'cache' subcommand '${[sub, ...rest].join(" ")}'${rest.length === 0 && suggest(sub, ["verify"]) ? "; did you mean 'cache verify'?" : ""} (usage: dvx cache verify [--quarantine] [--json])`);
   }
   const started = Date.now();
   const quarantine = !!ctx.flags.quarantine;

@@ -4,7 +4,10 @@ import { remoteAdd, remoteDefault, remoteModify, remoteRemove, remoteRename } fr
 import { findRepoRoot } from "../../src/repo/root.js";
 import * as path from "node:path";
 import { EXIT, type CommandContext } from "../context.js";
+import { suggest } from "../spec.js";
 import { json, out } from "./common.js";
+
+const REMOTE_SUBCOMMANDS = ["add", "modify", "default", "list", "remove", "rename"];
 import { levelOf } from "./levels.js";
 
 function need(args: string[], n: number, usage: string): void {
@@ -57,7 +60,9 @@ export async function run(ctx: CommandContext): Promise<number> {
       need(args, 2, "rename OLD NEW");
       remoteRename(config, level, args[0]!, args[1]!);
       return EXIT.OK;
-    default:
-      throw new DvxError("USAGE", `dvx remote: expected one of add, modify, default, list, remove, rename${sub ? `, got '${sub}'` : ""}`);
+    default: {
+      const s = sub ? suggest(sub, REMOTE_SUBCOMMANDS) : undefined;
+      throw new DvxError("USAGE", `dvx remote: expected one of ${REMOTE_SUBCOMMANDS.join(", ")}${sub ? `, got '${sub}'` : ""}${s ? `; did you mean 'remote ${s}'?` : ""}`);
+    }
   }
 }

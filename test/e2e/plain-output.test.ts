@@ -115,6 +115,12 @@ describe("CLI conventions", () => {
     expect(r.stderr).toMatch(/did you mean 'data status'\?/);
     r = dvx(["data", "status", "--untracked-files=maybe"], { cwd: dir });
     expect(r.code).toBe(254);
+    r = dvx(["remote", "lst"], { cwd: dir });
+    expect(r.code).toBe(254);
+    expect(r.stderr).toMatch(/got 'lst'; did you mean 'remote list'\?/);
+    r = dvx(["cache", "verfy"], { cwd: dir });
+    expect(r.code).toBe(254);
+    expect(r.stderr).toMatch(/did you mean 'cache verify'\?/);
   });
 
   it("outside a repository: exit 253 (DVC's NotDvcRepoError)", () => {
