@@ -1,30 +1,60 @@
+import * as path from "node:path";
+import type { CheckoutResult, ProgressEvent, Repo } from "../../src/index.js";
 import { EXIT, plural, type CommandContext } from "../context.js";
+import type { Reporter } from "../progress/reporter.js";
 import { json, out, withRepo } from "./common.js";
 
-export async function run(ctx: CommandContext): Promise<number> {
-  const r = await withRepo(ctx, (repo) =>
-    repo.checkout(ctx.args.length ? ctx.args : undefined, { cwd: ctx.cwd, force: !!ctx.flags.force, relink: !!ctx.flags.relink }),
-  );
-  return reportCheckout(ctx, r);
+/** How checkout lines name outputs (DVC's): relative to the working directory, directories with a trailing `/`. */
+export interface CheckoutDisplay {
+  root: string;
+  dirs: Set<string>;
+  /** files written by the checkout phase(s), from their progress */
+  files: number;
 }
 
-export function reportCheckout(ctx: CommandContext, r: { added: string[]; modified: string[]; deleted: string[]; failed: { path: string; reason: string }[] }): number {
+/**
+ * Runs `op` with a progress callback that still feeds the reporter and also counts the files the
+ * checkout phase writes (for the summary line), and notes which outputs are directories.
+ */
+export async function countingCheckout<T>(repo: Repo, reporter: Reporter, op: (onProgress: (e: ProgressEvent) => void) => Promise<T>): Promise<{ result: T; display: CheckoutDisplay }> {
+  let files = 0;
+  const result = await op((e) => {
+    if (e.type === "end" && e.phase === "checkout") files += e.done.files;
+    reporter.onProgress(e);
+  });
+  const dirs = new Set(repo.outputs().filter((o) => o.md5?.endsWith(".dir")).map((o) => o.path));
+  return { result, display: { root: repo.root, dirs, files } };
+}
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const { result, display } = await withRepo(ctx, (repo, reporter) =>
+    countingCheckout(repo, reporter, (onProgress) => repo.checkout(ctx.args.length ? ctx.args : undefined, { cwd: ctx.cwd, force: !!ctx.flags.force, relink: !!ctx.flags.relink, onProgress })),
+  );
+  return reportCheckout(ctx, result, display);
+}
+
+/**
+ * DVC's lines (`A       data/`, `M       ../model.pkl`, `D       …`), then one summary line with
+ * the outputs per state and the files written (DVC prints its counts only with --summary).
+ */
+export function reportCheckout(ctx: CommandContext, r: CheckoutResult, display?: CheckoutDisplay): number {
   if (ctx.json) {
     json(ctx, r);
     return r.failed.length ? EXIT.FAILED : EXIT.OK;
   }
+  const shown = (p: string) => (display ? `${path.relative(ctx.cwd, path.join(display.root, p)) || "."}${display.dirs.has(p) ? "/" : ""}` : p);
   const lines: string[] = [];
-  for (const p of r.added) lines.push(`A       ${p}`);
-  for (const p of r.modified) lines.push(`M       ${p}`);
-  for (const p of r.deleted) lines.push(`D       ${p}`);
+  for (const p of r.added) lines.push(`A       ${shown(p)}`);
+  for (const p of r.modified) lines.push(`M       ${shown(p)}`);
+  for (const p of r.deleted) lines.push(`D       ${shown(p)}`);
   const parts: string[] = [];
-  if (r.added.length) parts.push(`${plural(r.added.length, "file")} added`);
-  if (r.modified.length) parts.push(`${plural(r.modified.length, "file")} modified`);
-  if (r.deleted.length) parts.push(`${plural(r.deleted.length, "file")} deleted`);
-  if (parts.length) lines.push(parts.join(", "));
+  if (r.added.length) parts.push(`${plural(r.added.length, "output")} added`);
+  if (r.modified.length) parts.push(`${plural(r.modified.length, "output")} modified`);
+  if (r.deleted.length) parts.push(`${plural(r.deleted.length, "output")} deleted`);
+  if (parts.length) lines.push(parts.join(", ") + (display ? ` (${plural(display.files, "file")} written)` : ""));
   if (lines.length) out(ctx, lines.join("\n"));
   if (r.failed.length) {
-    ctx.stderr.write(`ERROR: Checkout failed for following targets:\n${r.failed.map((f) => `${f.path} (${f.reason})`).join("\n")}\nIs your cache up to date?\n`);
+    ctx.stderr.write(`ERROR: Checkout failed for following targets:\n${r.failed.map((f) => `${shown(f.path)} (${f.reason})`).join("\n")}\nIs your cache up to date?\n`);
     return EXIT.FAILED;
   }
   return EXIT.OK;

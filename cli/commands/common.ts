@@ -27,7 +27,7 @@ export function json(ctx: CommandContext, value: unknown): void {
  * operation through its AbortSignal (it stops cleanly, the live progress is erased, exit 252 like
  * DVC's KeyboardInterrupt); a second Ctrl-C exits at once.
  */
-export async function withRepo<T>(ctx: CommandContext, fn: (repo: Repo) => Promise<T>): Promise<T> {
+export async function withRepo<T>(ctx: CommandContext, fn: (repo: Repo, reporter: Reporter) => Promise<T>): Promise<T> {
   const abort = new AbortController();
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(252);
@@ -39,7 +39,7 @@ export async function withRepo<T>(ctx: CommandContext, fn: (repo: Repo) => Promi
     throw e;
   });
   try {
-    return await fn(repo);
+    return await fn(repo, reporter);
   } catch (e) {
     // whatever the operation threw once cancelled, report the cancellation
     if (abort.signal.aborted && !(e instanceof DvxError && e.code === "ABORTED")) throw abort.signal.reason;

@@ -47,8 +47,12 @@ describe("dvx checkout", () => {
     fs.rmSync(path.join(dir, "run.sh"));
     const r = dvx(["checkout"], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("A       data");
+    // DVC's lines: directories with a trailing "/", paths relative to the working directory
+    expect(r.stdout).toBe("A       data/\nA       run.sh\n2 outputs added (3 files written)\n");
     expect(read(dir, "data/sub/b")).toBe("b");
+    fs.rmSync(path.join(dir, "run.sh"));
+    fs.mkdirSync(path.join(dir, "elsewhere"));
+    expect(dvx(["checkout"], { cwd: path.join(dir, "elsewhere") }).stdout).toBe("A       ../run.sh\n1 output added (1 file written)\n");
     expect(read(dir, "run.sh")).toBe("#!/bin/sh\n");
     expect(fs.statSync(path.join(dir, "run.sh")).mode & 0o100).toBe(0o100);
     // copies are writable workspace files, not the read-only cache objects
