@@ -13,10 +13,10 @@
  * `isexec` adds S_IXUSR to the mode of the file it ends up on (DVC: `st_mode | stat.S_IEXEC`);
  * for hardlinks and symlinks that is the cache object itself, exactly as DVC does.
  */
-import { randomBytes } from "node:crypto";
 import { constants as fsc } from "node:fs";
 import { chmod, copyFile, link, rename, stat, symlink, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { tmpToken } from "../hash/tmpToken.js";
 
 export type LinkType = "reflink" | "hardlink" | "symlink" | "copy";
 export const LINK_TYPES: readonly LinkType[] = ["reflink", "hardlink", "symlink", "copy"];
@@ -33,7 +33,7 @@ export function isLinkUnsupported(e: unknown): boolean {
 
 /** Temp name next to `dest`: hidden, random (DVC's tmp_fname shape). */
 export function siblingTmp(dest: string): string {
-  return join(dirname(dest), `.${basename(dest)}.${randomBytes(12).toString("base64url")}.tmp`);
+  return join(dirname(dest), `.${basename(dest)}.${tmpToken(16)}.tmp`);
 }
 
 const SIBLING_TMP_RE = /^\..+\.[A-Za-z0-9_-]{16}\.tmp$/;

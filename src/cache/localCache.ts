@@ -223,6 +223,22 @@ export class LocalCache {
     return { oid: r.md5, size: r.size };
   }
 
+  /**
+   * {@link putVerified} for a small object readable as a local file (a directory remote's copy):
+   * one synchronous read into the reused buffer, hashed, written under a temp name and renamed
+   * only if it hashes to `oid`, else CORRUPT_OBJECT with nothing stored. For 3.x file objects under
+   * SMALL_FILE_MAX; undefined for anything else (use putVerified). A missing file is NOT_FOUND.
+   */
+  async putVerifiedFile(oid: string, hashName: HashName, srcPath: string): Promise<{ size: number } | undefined> {
+    if (hashName !== "md5" || isDirOid(oid)) return undefined;
+    const st = statSync(srcPath, { throwIfNoEntry: false });
+    if (!st) throw fsError(Object.assign(new Error("ENOENT"), { code: "ENOENT" }), srcPath);
+    if (st.size >= SMALL_FILE_MAX) return undefined;
+    const h = await this.hasher();
+    const r = h.hash({ path: srcPath, hashName, expect: assertOid(oid, "object id") }, this.sink(hashName));
+    return { size: r.size };
+  }
+
   /** Store bytes (a `.dir` manifest with `isDir`, named md5(bytes) + ".dir"), atomically, 0444. */
   async addBytes(bytes: Uint8Array, hashName: HashName, opts: { isDir?: boolean } = {}): Promise<{ oid: string; size: number }> {
     const h = contentHasher(await createMd5(this.backend), opts.isDir ? { hashName: "md5" } : { hashName });

@@ -14,7 +14,6 @@
  * Used on the main thread (sync for small files, {@link hashToSink} for large ones) and by the
  * worker pool (sync for everything: a worker has nothing else to do).
  */
-import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -32,6 +31,7 @@ import {
 import { open, rename, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { DvxError } from "../errors.js";
+import { tmpToken } from "./tmpToken.js";
 import type { HashName } from "../odb/oid.js";
 import {
   abortedError,
@@ -63,6 +63,11 @@ export interface HashTask {
   dos2unix?: Dos2UnixVariant;
   /** Expected size (from a stat), used only to plan batches. */
   sizeHint?: number;
+  /**
+   * The oid the content must hash to (a download being verified): on a mismatch nothing is
+   * stored and CORRUPT_OBJECT is thrown (SyncFileHasher only).
+   */
+  expect?: string;
 }
 
 export interface HashOutcome {
@@ -79,7 +84,7 @@ const SHARED_DIR_MODE = 0o2775;
 
 /** `.<token_urlsafe(16)>.tmp`, as dvc-objects `tmp_fname`. */
 export function tmpName(): string {
-  return `.${randomBytes(16).toString("base64url")}.tmp`;
+  return `.${tmpToken(22)}.tmp`;
 }
 
 export function objectPathIn(odbDir: string, oid: string): string {
@@ -141,6 +146,12 @@ export async function inDir<T>(dir: string, shared: boolean | undefined, known: 
   }
 }
 
+function corrupt(task: HashTask, actual: string): DvxError {
+  return new DvxError("CORRUPT_OBJECT", `${task.path}: object ${task.expect} is corrupt: its content hashes to ${actual}`, {
+    data: { oid: task.expect, hashName: task.hashName, actual },
+  });
+}
+
 function unlinkQuiet(p: string): void {
   try {
     unlinkSync(p);
@@ -200,6 +211,7 @@ export class SyncFileHasher {
         const data = buf.subarray(0, n);
         h.update(data);
         const md5 = h.digest();
+        if (task.expect !== undefined && md5 !== task.expect) throw corrupt(task, md5);
         if (!sink) return { md5, size: n, stored: false };
         const final = objectPathIn(sink.odbDir, md5);
         if (isTrustedObjectSync(final)) return { md5, size: n, stored: false };
@@ -229,6 +241,7 @@ export class SyncFileHasher {
         n = readSync(fd, buf, 0, buf.length, null);
       }
       const md5 = h.digest();
+      if (task.expect !== undefined && md5 !== task.expect) throw corrupt(task, md5);
       if (out === undefined || tmp === undefined || !sink) return { md5, size, stored: false };
       this.protect(out);
       closeSync(out);

@@ -4,12 +4,12 @@
  * never sees a partial object under a final name and DVC trusts the object without re-hashing
  * (spec 7.3). A key that already exists is skipped, like DVC.
  */
-import { randomBytes } from "node:crypto";
 import { constants as fsc } from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { DvxError } from "../errors.js";
+import { tmpToken } from "../hash/tmpToken.js";
 import { abortError } from "./retry.js";
 import type { Storage, WriteOptions, WriteSource } from "./storage.js";
 
@@ -28,6 +28,10 @@ export class LocalStorage implements Storage {
     this.root = path.resolve(root);
     this.url = this.root;
     this.name = opts.name ?? this.root;
+  }
+
+  localPath(key: string): string {
+    return this.pathOf(key);
   }
 
   /** Absolute path of a key; refuses keys that could leave the root. */
@@ -111,14 +115,16 @@ export class LocalStorage implements Storage {
   async write(key: string, src: WriteSource, opts: WriteOptions = {}): Promise<void> {
     if (opts.signal?.aborted) throw abortError(opts.signal);
     const final = this.pathOf(key);
-    try {
-      await fsp.lstat(final);
-      return; // content-addressed: an existing object is kept (spec 7.2)
-    } catch (e) {
-      if (!isMissing(e)) throw this.mapError(e, "write", key);
+    if (!opts.knownMissing) {
+      try {
+        await fsp.lstat(final);
+        return; // content-addressed: an existing object is kept (spec 7.2)
+      } catch (e) {
+        if (!isMissing(e)) throw this.mapError(e, "write", key);
+      }
     }
     const dir = path.dirname(final);
-    const tmp = path.join(dir, `.${randomBytes(16).toString("base64url")}.tmp`);
+    const tmp = path.join(dir, `.${tmpToken(22)}.tmp`);
     try {
       for (let attempt = 1; ; attempt++) {
         try {

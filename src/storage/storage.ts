@@ -29,6 +29,11 @@ export interface WriteOptions {
    * damaged local object or an in-flight corruption is refused instead of stored.
    */
   md5?: string;
+  /**
+   * The caller has just found the object absent (push's existence check): a directory remote then
+   * skips its own check. A concurrent writer's copy may be replaced, with the same bytes.
+   */
+  knownMissing?: boolean;
 }
 
 export interface Storage {
@@ -48,6 +53,8 @@ export interface Storage {
    * Directory markers (keys ending in '/') and local temp files (`.<random>.tmp`) are skipped.
    */
   list(prefix: string): AsyncIterable<string>;
+  /** The file holding `key`, for directory remotes (lets a transfer skip the stream). */
+  localPath?(key: string): string;
   /** A streaming body; a missing key rejects with DvxError NOT_FOUND. */
   read(key: string): Promise<Readable>;
   write(key: string, src: WriteSource, opts?: WriteOptions): Promise<void>;

@@ -47,6 +47,8 @@ interface DirWrite {
 
 /** Download attempts per object for failures inside the body stream. */
 const STREAM_ATTEMPTS = 3;
+/** How long a run of synchronous local copies may hold the event loop (progress, Ctrl-C). */
+const YIELD_MS = 25;
 
 export async function fetch(req: TransferRequest, opts: TransferOptions): Promise<TransferResult> {
   const { cache, remote, signal } = opts;
@@ -97,11 +99,23 @@ export async function fetch(req: TransferRequest, opts: TransferOptions): Promis
   progress.start({ files: downloads.length + dirWrites.length, bytes: 0 });
 
   const failed = new Set<string>();
+  // A directory remote's small objects are copied with synchronous reads and writes (a stream
+  // per 100 KB file costs more than the copy); the event loop gets a turn every YIELD_MS.
+  const direct = remote.localPath && cache.putVerifiedFile ? { path: remote.localPath.bind(remote), put: cache.putVerifiedFile.bind(cache) } : undefined;
+  let lastYield = Date.now();
   await runPool(downloads, jobs, async (d) => {
     const key = oidKey(d.oid, d.hashName);
     let size = 0;
     try {
-      await withRetry(
+      const copied = direct ? await direct.put(d.oid, d.hashName, direct.path(key)) : undefined;
+      if (copied) {
+        size = copied.size;
+        progress.bytes(size);
+        if (Date.now() - lastYield >= YIELD_MS) {
+          await new Promise<void>((r) => setImmediate(r));
+          lastYield = Date.now();
+        }
+      } else await withRetry(
         async () => {
           size = 0;
           const body = await remote.read(key);

@@ -56,6 +56,8 @@ export interface CacheLike {
   readBytes(oid: string, hashName: HashName): Promise<Buffer>;
   /** Hashes while writing a temp file; renames into place only if the hash matches, else throws CORRUPT_OBJECT. */
   putVerified(oid: string, hashName: HashName, source: AsyncIterable<Uint8Array> | Readable): Promise<unknown>;
+  /** putVerified from a local file, without a stream; undefined when it does not apply. */
+  putVerifiedFile?(oid: string, hashName: HashName, srcPath: string): Promise<{ size: number } | undefined>;
   /**
    * Spec 7.3: a 0444 object is trusted; any other is re-hashed, and deleted when it does not
    * match ("corrupt"). Push asks before uploading an object that is not 0444.
