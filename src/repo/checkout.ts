@@ -182,8 +182,9 @@ async function applyPlan(ctx: RepoContext, out: Output, plan: Plan, result: Chec
   if (out.hashName && plan.writes.length) {
     const isDirOut = out.md5?.endsWith(".dir");
     if (isDirOut) {
-      // directory outputs report at the output level, like DVC
-      if (plan.writes.some((w) => w.existed) || plan.deletes.length || plan.clear) result.modified.push(out.path);
+      // directory outputs report at the output level, like DVC (dvc/repo/checkout.py
+      // _build_out_changes): files restored into a directory that kept others make it "modified"
+      if (plan.writes.some((w) => w.existed) || plan.deletes.length || plan.clear || plan.unchanged > 0) result.modified.push(out.path);
       else result.added.push(out.path);
     } else if (plan.writes[0]!.existed) result.modified.push(out.path);
     else result.added.push(out.path);

@@ -53,6 +53,9 @@ describe("dvx checkout", () => {
     fs.rmSync(path.join(dir, "run.sh"));
     fs.mkdirSync(path.join(dir, "elsewhere"));
     expect(dvx(["checkout"], { cwd: path.join(dir, "elsewhere") }).stdout).toBe("A       ../run.sh\n1 output added (1 file written)\n");
+    // one file restored into a directory that kept the others: DVC reports the output modified
+    fs.rmSync(path.join(dir, "data/a"));
+    expect(dvx(["checkout"], { cwd: dir }).stdout).toBe("M       data/\n1 output modified (1 file written)\n");
     expect(read(dir, "run.sh")).toBe("#!/bin/sh\n");
     expect(fs.statSync(path.join(dir, "run.sh")).mode & 0o100).toBe(0o100);
     // copies are writable workspace files, not the read-only cache objects
