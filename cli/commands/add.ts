@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { DvxError } from "../../src/index.js";
+import { DvxError } from "../../src/errors.js";
 import { EXIT, type CommandContext } from "../context.js";
 import { json, out, withRepo } from "./common.js";
 

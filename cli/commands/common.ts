@@ -1,5 +1,6 @@
 /** Helpers shared by command modules: opening the repo with the chosen reporter, printing. */
-import { DvxError, Repo } from "../../src/index.js";
+import { DvxError } from "../../src/errors.js";
+import { Repo } from "../../src/repo/Repo.js";
 import type { CommandContext } from "../context.js";
 import { createReporter, type Reporter } from "../progress/reporter.js";
 

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { DvxError } from "../../src/index.js";
+import { DvxError } from "../../src/errors.js";
 import { Config, CONFIG_LEVELS } from "../../src/repo/config.js";
 import { joinConfigKey, splitConfigKey } from "../../src/repo/remotes.js";
 import { KNOWN_OPTIONS } from "../../src/repo/settings.js";

@@ -4,7 +4,7 @@
  * (empty sections dropped, `git` never printed).
  */
 import type { DataStatusResult } from "../../src/index.js";
-import { DvxError } from "../../src/index.js";
+import { DvxError } from "../../src/errors.js";
 import { EXIT, type CommandContext } from "../context.js";
 import { jobsFlag, json, out, withRepo } from "./common.js";
 

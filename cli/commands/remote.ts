@@ -1,4 +1,4 @@
-import { DvxError } from "../../src/index.js";
+import { DvxError } from "../../src/errors.js";
 import { Config } from "../../src/repo/config.js";
 import { remoteAdd, remoteDefault, remoteModify, remoteRemove, remoteRename } from "../../src/repo/remotes.js";
 import { findRepoRoot } from "../../src/repo/root.js";

@@ -17,7 +17,17 @@
  * "10" first), arrays and scalars. Duplicate keys, complex keys, unknown tags, YAML 1.1 documents
  * and multiple documents are rejected with MALFORMED_FILE naming the file and line.
  */
-import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, type Document, type Node, type ParsedNode, type ScalarTag, type Tags } from "yaml";
+import { createRequire } from "node:module";
+import type { Document, Node, ParsedNode, ScalarTag, Tags } from "yaml";
+
+/**
+ * The `yaml` package (72 CommonJS files) is loaded on the first parse, not at import: commands
+ * that never read YAML (status of a repository with no outputs, --help paths) start without it.
+ */
+let yamlLib: typeof import("yaml") | undefined;
+function Y(): typeof import("yaml") {
+  return (yamlLib ??= createRequire(import.meta.url)("yaml") as typeof import("yaml"));
+}
 import { malformed } from "../errors.js";
 import { PyFloat } from "./pyjson.js";
 
@@ -156,7 +166,7 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
     // The yaml package runs out of memory on ~100,000 nested flow collections: refuse early.
     throw malformed(file, `nesting too deep (more than ${maxDepth} levels)`);
   }
-  const lineCounter = new LineCounter();
+  const lineCounter = new (Y().LineCounter)();
   const options = {
     customTags: makeTags(opts.keepFloats === true),
     uniqueKeys: false as const,
@@ -168,8 +178,8 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   };
   let docs: Document.Parsed[];
   try {
-    const parser = new Parser(lineCounter.addNewLine);
-    const composer = new Composer(options);
+    const parser = new (Y().Parser)(lineCounter.addNewLine);
+    const composer = new (Y().Composer)(options);
     docs = Array.from(composer.compose(parser.parse(text), true, text.length)) as Document.Parsed[];
   } catch (e) {
     if (e instanceof RangeError) throw malformed(file, `nesting too deep (more than ${maxDepth} levels)`);
@@ -238,7 +248,7 @@ class Converter {
   convert(node: ParsedNode | Node | null | undefined, depth: number): unknown {
     if (node === null || node === undefined) return null;
     if (depth > this.maxDepth) this.fail(`nesting too deep (more than ${this.maxDepth} levels)`, node);
-    if (isAlias(node)) {
+    if (Y().isAlias(node)) {
       const target = node.resolve(this.doc);
       if (!target) this.fail(`unknown alias '*${node.source}'`, node);
       const cached = this.cache.get(target);
@@ -252,14 +262,14 @@ class Converter {
     this.expanded += 1;
     if (this.expanded > MAX_EXPANDED_NODES) this.fail("too many nodes", node);
     let value: unknown;
-    if (isScalar(node)) {
+    if (Y().isScalar(node)) {
       value = this.scalarValue(node);
       if (value === undefined) value = null;
-    } else if (isSeq(node)) {
+    } else if (Y().isSeq(node)) {
       const arr: unknown[] = [];
       for (const item of node.items) arr.push(this.convert(item as Node, depth + 1));
       value = arr;
-    } else if (isMap(node)) {
+    } else if (Y().isMap(node)) {
       value = this.convertMap(node, depth);
     } else {
       this.fail("unsupported YAML node", node);
@@ -274,12 +284,12 @@ class Converter {
     if (known !== undefined) return known;
     if (depth > this.maxDepth) this.fail(`nesting too deep (more than ${this.maxDepth} levels)`, node);
     let n = 1;
-    if (isAlias(node)) {
+    if (Y().isAlias(node)) {
       const t = node.resolve(this.doc);
       n = t ? this.sizeOf(t, depth + 1) : 1;
-    } else if (isSeq(node)) {
+    } else if (Y().isSeq(node)) {
       for (const item of node.items) n += item ? this.sizeOf(item as Node, depth + 1) : 1;
-    } else if (isMap(node)) {
+    } else if (Y().isMap(node)) {
       for (const pair of node.items) {
         if (pair.key) n += this.sizeOf(pair.key as Node, depth + 1);
         if (pair.value) n += this.sizeOf(pair.value as Node, depth + 1);
@@ -292,9 +302,9 @@ class Converter {
 
   private keyOf(keyNode: Node | null | undefined): string {
     let k: Node | null | undefined = keyNode;
-    if (k && isAlias(k)) k = k.resolve(this.doc);
+    if (k && Y().isAlias(k)) k = k.resolve(this.doc);
     if (k === null || k === undefined) return "";
-    if (!isScalar(k)) this.fail("complex mapping keys are not supported", keyNode);
+    if (!Y().isScalar(k)) this.fail("complex mapping keys are not supported", keyNode);
     const v = this.scalarValue(k);
     if (typeof v === "string") return v;
     // A non-string key (int, float, bool, null) keeps its source text.
@@ -302,14 +312,14 @@ class Converter {
   }
 
   private convertMap(node: Node, depth: number): Record<string, unknown> {
-    if (!isMap(node)) this.fail("expected a mapping", node);
+    if (!Y().isMap(node)) this.fail("expected a mapping", node);
     const out: Record<string, unknown> = {};
     const seen = new Set<string>();
     const merges: Node[] = [];
     for (const pair of node.items) {
-      if (!isPair(pair)) this.fail("unsupported mapping entry", node);
+      if (!Y().isPair(pair)) this.fail("unsupported mapping entry", node);
       const keyNode = pair.key as Node | null;
-      if (keyNode && isScalar(keyNode) && keyNode.source === "<<" && keyNode.type === "PLAIN") {
+      if (keyNode && Y().isScalar(keyNode) && keyNode.source === "<<" && keyNode.type === "PLAIN") {
         merges.push(pair.value as Node);
         continue;
       }
@@ -323,9 +333,9 @@ class Converter {
     // mapping of a merge sequence is flattened first; explicit keys override merged ones.
     const sources: Node[] = [];
     for (const m of merges) {
-      const target = m && isAlias(m) ? m.resolve(this.doc) : m;
-      if (target && isSeq(target)) {
-        const items = target.items.map((it) => (it && isAlias(it as Node) ? (it as { resolve: (d: Document) => Node | undefined }).resolve(this.doc) : it) as Node);
+      const target = m && Y().isAlias(m) ? m.resolve(this.doc) : m;
+      if (target && Y().isSeq(target)) {
+        const items = target.items.map((it) => (it && Y().isAlias(it as Node) ? (it as { resolve: (d: Document) => Node | undefined }).resolve(this.doc) : it) as Node);
         for (const it of items.reverse()) sources.push(it);
       } else if (target) {
         sources.push(target);
@@ -335,7 +345,7 @@ class Converter {
     }
     const merged: Record<string, unknown> = {};
     for (const src of sources) {
-      if (!isMap(src)) this.fail("merge key value must be a mapping or a list of mappings", src);
+      if (!Y().isMap(src)) this.fail("merge key value must be a mapping or a list of mappings", src);
       const value = this.convert(src, depth + 1) as Record<string, unknown>;
       for (const [k, v] of Object.entries(value)) setKey(merged, k, v);
     }

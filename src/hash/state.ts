@@ -20,7 +20,8 @@
 import { mkdirSync, renameSync, stat, statSync, type BigIntStats } from "node:fs";
 import { dirname } from "node:path";
 import { promisify } from "node:util";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 import type { HashName } from "../odb/oid.js";
 
 export interface FileStat {
@@ -95,6 +96,39 @@ export class NoopState implements HashState {
   close(): void {}
 }
 
+/**
+ * Opens the real state on first use, so commands that look nothing up (status of a repository
+ * without outputs, remote and config commands) never load SQLite.
+ */
+export class LazyState implements HashState {
+  private state: HashState | undefined;
+  constructor(private readonly openState: () => HashState) {}
+  private get s(): HashState {
+    return (this.state ??= this.openState());
+  }
+  get(absPath: string, st: FileStat, hashName: HashName): string | undefined {
+    return this.s.get(absPath, st, hashName);
+  }
+  getMany(items: readonly StatPath[], hashName: HashName): (string | undefined)[] {
+    return this.s.getMany(items, hashName);
+  }
+  set(absPath: string, st: FileStat, hashName: HashName, md5: string): void {
+    this.s.set(absPath, st, hashName, md5);
+  }
+  setMany(entries: readonly StateEntry[]): void {
+    if (entries.length) this.s.setMany(entries);
+  }
+  getDir(absDir: string, hashName: HashName, fingerprint: string): DirRecord | undefined {
+    return this.s.getDir(absDir, hashName, fingerprint);
+  }
+  setDir(absDir: string, hashName: HashName, fingerprint: string, rec: DirRecord): void {
+    this.s.setDir(absDir, hashName, fingerprint, rec);
+  }
+  close(): void {
+    this.state?.close();
+  }
+}
+
 const SCHEMA_VERSION = 1;
 const HASH_CODE: Record<HashName, number> = { md5: 0, "md5-dos2unix": 1 };
 /** SQLITE_BUSY handling: the busy handler waits up to BUSY_TIMEOUT_MS per attempt, MAX_ATTEMPTS attempts. */
@@ -125,7 +159,9 @@ export class SqliteState implements HashState {
   /** Opens (creating if needed) the database at `dbPath`. Use {@link openHashState} to also
    * create the parent directory and recover from a corrupt file. */
   constructor(dbPath: string) {
-    this.db = new Database(dbPath, { timeout: BUSY_TIMEOUT_MS });
+    // required here, not imported: the native addon loads only when a state is opened
+    const Sqlite = createRequire(import.meta.url)("better-sqlite3") as typeof Database;
+    this.db = new Sqlite(dbPath, { timeout: BUSY_TIMEOUT_MS });
     try {
       this.retry(() => {
         this.db.pragma("journal_mode = WAL");

@@ -7,29 +7,26 @@ import * as path from "node:path";
 import { DvxError } from "../errors.js";
 import type { HashBackend } from "../hash/md5.js";
 import type { ProgressCallback } from "../progress.js";
-import { add, type AddedOutput } from "./add.js";
-import { checkoutOutput, emptyCheckoutResult, type CheckoutResult } from "./checkout.js";
-import { commit, type CommitResult } from "./commit.js";
+import type { AddedOutput } from "./add.js";
+import type { CheckoutResult } from "./checkout.js";
+import type { CommitResult } from "./commit.js";
 import { openContext, type RepoContext } from "./context.js";
 import { loadIgnoreRules } from "./ignore.js";
 import { initRepo, type InitOptions } from "./init.js";
 import { collectOutputs, type Output } from "./outputs.js";
-import { remove } from "./remove.js";
 import { RepoLock } from "./repoLock.js";
 import { findRepoRoot } from "./root.js";
 import { status, type StatusResult } from "./status.js";
-import { dataStatus, type DataStatusOptions, type DataStatusResult } from "./dataStatus.js";
+import type { DataStatusOptions, DataStatusResult } from "./dataStatus.js";
 import type { ConfigLevel, ConfigValue } from "./config.js";
 import { remoteAdd, remoteDefault, remoteModify, remoteRemove } from "./remotes.js";
 import { getConfig, listConfig, listRemotes, setConfig, unsetConfig, type RemoteInfo } from "./settings.js";
-import { cloudStatus, transfer, type CloudStatus, type SyncOptions, type SyncResult } from "./sync.js";
+import type { CloudStatus, SyncOptions, SyncResult } from "./sync.js";
 import { selectOutputs, type Selected } from "./targets.js";
-import { diff, type DiffOptions, type DiffResult } from "./diff.js";
-import { executeGc, planGc, type GcOptions, type GcPlan, type GcResult } from "./gc.js";
-import { lsCache, type LsCacheOptions, type LsCacheResult } from "./lsCache.js";
+import type { DiffOptions, DiffResult } from "./diff.js";
+import type { GcOptions, GcPlan, GcResult } from "./gc.js";
+import type { LsCacheOptions, LsCacheResult } from "./lsCache.js";
 import { scopeHasRevisions, type RevisionScope } from "./revisions.js";
-import { selectInScope } from "./usedObjects.js";
-import { collectStamp } from "../stamp/collect.js";
 import type { StampOptions, StampRecord } from "../stamp/types.js";
 import type { VerifyReport } from "../cache/localCache.js";
 
@@ -99,6 +96,7 @@ export class Repo {
 
   async add(targets: string[], opts: OpOptions & { noCommit?: boolean } = {}): Promise<AddedOutput[]> {
     if (!targets.length) throw new DvxError("USAGE", "add: at least one target is required");
+    const { add } = await import("./add.js");
     return this.locked("add", () => add(this.ctx(opts), this.abs(targets, opts.cwd)!, opts));
   }
 
@@ -109,6 +107,7 @@ export class Repo {
   }
 
   async checkout(targets?: string[], opts: OpOptions & { force?: boolean; relink?: boolean } = {}): Promise<CheckoutResult> {
+    const { checkoutOutput, emptyCheckoutResult } = await import("./checkout.js");
     return this.locked("checkout", async () => {
       const ctx = this.ctx(opts);
       const result = emptyCheckoutResult();
@@ -120,6 +119,7 @@ export class Repo {
   }
 
   async commit(targets?: string[], opts: OpOptions & { force?: boolean } = {}): Promise<CommitResult> {
+    const { commit } = await import("./commit.js");
     return this.locked("commit", async () => {
       const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
       return commit(this.ctx(opts), selected.filter((s) => s.only === undefined).map((s) => s.out));
@@ -127,17 +127,20 @@ export class Repo {
   }
 
   async remove(targets: string[], opts: OpOptions & { outs?: boolean } = {}): Promise<string[]> {
+    const { remove } = await import("./remove.js");
     return this.locked("remove", async () => remove(this.ctx(opts), this.abs(targets, opts.cwd)!, opts));
   }
 
   /** Uploads the selected outputs' objects from the cache to their remote. */
   async push(targets?: string[], opts: OpOptions & SyncOptions & RevisionScope = {}): Promise<SyncResult> {
+    const { transfer } = await import("./sync.js");
     const selected = await this.selectForSync(targets, opts);
     return transfer(this.ctx(opts), selected, "push", opts);
   }
 
   /** Downloads the selected outputs' objects into the cache (verified before they enter it). */
   async fetch(targets?: string[], opts: OpOptions & SyncOptions & RevisionScope = {}): Promise<SyncResult> {
+    const { transfer } = await import("./sync.js");
     return this.locked("fetch", async () => {
       const selected = await this.selectForSync(targets, opts);
       return transfer(this.ctx(opts), selected, "fetch", opts);
@@ -146,6 +149,7 @@ export class Repo {
 
   /** fetch + checkout of the same targets. */
   async pull(targets?: string[], opts: OpOptions & SyncOptions & RevisionScope & { force?: boolean } = {}): Promise<{ fetch: SyncResult; checkout: CheckoutResult }> {
+    const [{ transfer }, { checkoutOutput, emptyCheckoutResult }] = await Promise.all([import("./sync.js"), import("./checkout.js")]);
     return this.locked("pull", async () => {
       const ctx = this.ctx(opts);
       // with revisions (-a/-T/-A/--rev) their objects are fetched too; only the workspace is checked out
@@ -160,6 +164,7 @@ export class Repo {
 
   /** What the remote lacks (`new`), has only itself (`deleted`), or nobody has (`missing`). */
   async cloudStatus(targets?: string[], opts: OpOptions & SyncOptions = {}): Promise<{ status: CloudStatus; remotes: string[] }> {
+    const { cloudStatus } = await import("./sync.js");
     const selected = selectOutputs(this.root, this.outputs(), this.abs(targets, opts.cwd));
     return cloudStatus(this.ctx(opts), selected, opts);
   }
@@ -170,6 +175,7 @@ export class Repo {
    * from the cache or (with `notInRemote`) the remote, unchanged and git-untracked files.
    */
   async dataStatus(targets?: string[], opts: OpOptions & DataStatusOptions = {}): Promise<DataStatusResult> {
+    const { dataStatus } = await import("./dataStatus.js");
     return dataStatus(this.ctx(opts), this.outputs(), this.abs(targets, opts.cwd), opts.cwd ?? process.cwd(), opts);
   }
 
@@ -222,6 +228,7 @@ export class Repo {
   private async selectForSync(targets: string[] | undefined, opts: OpOptions & RevisionScope): Promise<Selected[]> {
     const abs = this.abs(targets, opts.cwd);
     if (!scopeHasRevisions(opts)) return selectOutputs(this.root, this.outputs(), abs);
+    const { selectInScope } = await import("./usedObjects.js");
     return selectInScope(this.ctx(opts), abs, opts);
   }
 
@@ -240,6 +247,7 @@ export class Repo {
    * unless `force` is set or `confirm` (called with the plan) returns true; `dry` only plans.
    */
   async gc(opts: OpOptions & GcOptions & { dry?: boolean; force?: boolean; confirm?: (plan: GcPlan) => boolean | Promise<boolean> } = {}): Promise<GcResult> {
+    const { executeGc, planGc } = await import("./gc.js");
     return this.locked("gc", async () => {
       const ctx = this.ctx(opts);
       const plan = await planGc(ctx, opts);
@@ -255,11 +263,13 @@ export class Repo {
 
   /** `dvc diff`: changes between `aRev` (default HEAD) and `bRev`, or the workspace; `{}` when none. */
   async diff(aRev?: string, bRev?: string, opts: OpOptions & { targets?: string[] } & Omit<DiffOptions, "targets"> = {}): Promise<DiffResult | Record<string, never>> {
+    const { diff } = await import("./diff.js");
     return diff(this.ctx(opts), aRev ?? "HEAD", bRev, { ...opts, ...(opts.targets ? { targets: this.abs(opts.targets, opts.cwd)! } : {}) });
   }
 
   /** Which objects of the scope's outputs the cache (and a remote) hold. */
   async lsCache(targets?: string[], opts: OpOptions & Omit<LsCacheOptions, "targets"> = {}): Promise<LsCacheResult> {
+    const { lsCache } = await import("./lsCache.js");
     return lsCache(this.ctx(opts), { ...opts, ...(targets?.length ? { targets: this.abs(targets, opts.cwd)! } : {}) });
   }
 
@@ -269,6 +279,7 @@ export class Repo {
    * paths, environment and seeds. Reads no data; `verifyStamp()` compares a record with the repo.
    */
   async stamp(targets?: string[], opts: OpOptions & StampOptions = {}): Promise<StampRecord> {
+    const { collectStamp } = await import("../stamp/collect.js");
     return collectStamp(this.ctx(opts), this.outputs(), this.abs(targets, opts.cwd), opts);
   }
 

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { LocalCache, type LinkType } from "../cache/localCache.js";
 import { DvxError } from "../errors.js";
 import type { HashBackend } from "../hash/md5.js";
-import { NoopState, openHashState, type HashState } from "../hash/state.js";
+import { LazyState, NoopState, openHashState, type HashState } from "../hash/state.js";
 import type { ProgressCallback } from "../progress.js";
 import { Config } from "./config.js";
 
@@ -50,7 +50,7 @@ export function openContext(root: string, opts: { backend?: HashBackend; onProgr
   const noScm = typeof noScmValue === "string" && noScmValue.toLowerCase() === "true";
   const envBackend = process.env.DVX_HASH_BACKEND === "wasm" ? "wasm" : undefined;
   const backend: HashBackend = opts.backend ?? envBackend ?? "node";
-  const state = opts.useState === false ? new NoopState() : openHashState(path.join(tmpDir, "dvx", "state.db"));
+  const state = opts.useState === false ? new NoopState() : new LazyState(() => openHashState(path.join(tmpDir, "dvx", "state.db")));
   const cache = new LocalCache(cacheDir, { linkTypes, shared, backend });
   return { root, dvcDir, tmpDir, config, cache, state, backend, noScm, stats: { hashed: 0 }, onProgress: opts.onProgress ?? (() => {}), signal: opts.signal };
 }
