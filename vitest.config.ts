@@ -8,5 +8,9 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 600_000,
     pool: "forks",
+    // Vitest's default on 2 CPUs is ONE worker: files run one after another while most of them
+    // wait on child processes (dvx, real dvc) and servers (MinIO, fake-gcs-server). Three files
+    // at a time keep both cores busy. DVX_TEST_WORKERS overrides.
+    maxWorkers: Number(process.env.DVX_TEST_WORKERS) || 3,
   },
 });
