@@ -33,6 +33,8 @@ export interface HashedFile {
   size: number;
   /** True when the hash came from state (the file was not read). */
   fromState: boolean;
+  /** True when state now holds this hash for this stat (came from it, or was recorded). */
+  inState: boolean;
 }
 
 export interface HashFilesOptions {
@@ -82,7 +84,7 @@ export async function hashFiles(files: readonly IngestFile[], opts: HashFilesOpt
       continue;
     }
     const f = files[i]!;
-    results[i] = { md5, size: f.stat.size, fromState: true };
+    results[i] = { md5, size: f.stat.size, fromState: true, inState: true };
     done.files++;
     done.bytes += f.stat.size;
     onProgress({ type: "item", phase: "hash", path: f.absPath, oid: md5, bytes: f.stat.size, done: { ...done }, total });
@@ -93,12 +95,11 @@ export async function hashFiles(files: readonly IngestFile[], opts: HashFilesOpt
   const newEntries: StateEntry[] = [];
   const finishOne = (i: number, r: HashOutcome) => {
     const f = files[i]!;
-    const res: HashedFile = { md5: r.md5, size: r.size, fromState: false };
+    const recorded = r.size === f.stat.size && !isRacy(f.stat, readStartedAt);
+    const res: HashedFile = { md5: r.md5, size: r.size, fromState: false, inState: recorded };
     results[i] = res;
     done.files++;
-    if (r.size === f.stat.size && !isRacy(f.stat, readStartedAt)) {
-      newEntries.push({ absPath: f.absPath, stat: f.stat, hashName, md5: r.md5 });
-    }
+    if (recorded) newEntries.push({ absPath: f.absPath, stat: f.stat, hashName, md5: r.md5 });
     opts.onHashed?.(f.absPath, res);
     onProgress({ type: "item", phase: "hash", path: f.absPath, oid: r.md5, bytes: r.size, done: { ...done }, total });
   };

@@ -53,8 +53,8 @@ export async function buildOutput(
       throw new DvxError("IGNORED_PATH", `${rel}: path is ignored by .dvcignore`, { data: { path: rel } });
     }
     const files = walkDir(abs, rel, rules);
-    const fingerprint = opts.store ? undefined : walkFingerprint(files);
-    if (opts.oidOnly && fingerprint) {
+    const fingerprint = walkFingerprint(files);
+    if (opts.oidOnly) {
       const rec = ctx.state.getDir(abs, hashName, fingerprint);
       if (rec) return { exists: true, isDir: true, ...rec };
     }
@@ -68,9 +68,9 @@ export async function buildOutput(
     if (opts.store) await ctx.cache.addBytes(manifestBytes, hashName, { isDir: true });
     let size = 0;
     for (const r of results) size += r.size;
-    // Recorded only when every file's hash was already trusted by state (racy files never are):
-    // then the record is exactly as safe as the per-file entries it stands for.
-    if (fingerprint && results.every((r) => r.fromState)) ctx.state.setDir(abs, hashName, fingerprint, { oid, size, nfiles: files.length });
+    // Recorded only when state holds every file's hash for exactly the stat walked (racy files
+    // never get in): then the record is as safe as the per-file entries it stands for.
+    if (results.every((r) => r.inState)) ctx.state.setDir(abs, hashName, fingerprint, { oid, size, nfiles: files.length });
     entries.sort((a, b) => compareCodePoints(a.relpath, b.relpath)); // the manifest's own order
     return { exists: true, isDir: true, oid, size, nfiles: files.length, entries, files, manifestBytes };
   }

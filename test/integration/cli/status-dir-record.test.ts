@@ -46,6 +46,17 @@ describe("status: the per-directory state record", () => {
     expect(hashedBy(dir, ["commit", "-f"])).toBe(3);
   });
 
+  it("is written by add already (files older than the racy window)", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { "data/a": "a", "data/b": "bb", "data/sub/c": "ccc" });
+    age(dir, FILES);
+    expect(dvx(["add", "data"], { cwd: dir }).code).toBe(0);
+    const db = new Database(path.join(dir, ".dvc/tmp/dvx/state.db"));
+    db.prepare("DELETE FROM hashes").run();
+    db.close();
+    expect(hashedBy(dir, ["status"])).toBe(0);
+  });
+
   it.each([
     ["an edited file (other size)", (dir: string) => writeTree(dir, { "data/a": "edited" })],
     ["an edited file (same size, older mtime)", (dir: string) => {
