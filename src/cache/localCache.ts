@@ -156,10 +156,6 @@ export class LocalCache {
     }
   }
 
-  existsSync(oid: string, hashName: HashName): boolean {
-    return statSync(this.objectPath(oid, hashName), { throwIfNoEntry: false })?.isFile() ?? false;
-  }
-
   /** Which of `oids` are in the cache (existing.ts: listing or stat, whichever is cheaper). */
   existingSync(oids: Iterable<string>, hashName: HashName): Set<string> {
     const valid: string[] = [];

@@ -320,16 +320,18 @@ export async function dataStatus(ctx: RepoContext, outs: Output[], targets: stri
   const uncommitted = diffIndexes(filterIndex(index, filters), filterIndex(workspace, filters));
 
   // index objects missing from the cache
-  const notInCache: string[] = [];
-  const indexed = [...filterIndex(index, filters).values()].filter((e) => e.hash);
-  const split = (h: string) => h.split(/:(.*)/s) as [HashName, string];
-  const present = new Map<HashName, Set<string>>();
-  for (const hashName of new Set(indexed.map((e) => split(e.hash!)[0]))) {
-    present.set(hashName, ctx.cache.existingSync(indexed.filter((e) => split(e.hash!)[0] === hashName).map((e) => split(e.hash!)[1]), hashName));
+  // (one bulk existence check per hash layout, not a stat per entry)
+  const byLayout = new Map<HashName, { key: string; oid: string }[]>();
+  for (const e of filterIndex(index, filters).values()) {
+    if (!e.hash) continue;
+    const [hashName, oid] = e.hash.split(/:(.*)/s) as [HashName, string];
+    const list = byLayout.get(hashName) ?? byLayout.set(hashName, []).get(hashName)!;
+    list.push({ key: e.key, oid });
   }
-  for (const e of indexed) {
-    const [hashName, oid] = split(e.hash!);
-    if (!present.get(hashName)!.has(oid)) notInCache.push(e.key);
+  const notInCache: string[] = [];
+  for (const [hashName, list] of byLayout) {
+    const present = ctx.cache.existingSync(list.map((x) => x.oid), hashName);
+    for (const x of list) if (!present.has(x.oid)) notInCache.push(x.key);
   }
 
   const notInRemote = opts.notInRemote ? await entriesNotInRemote(ctx, relevant, filters, granular, opts) : [];
