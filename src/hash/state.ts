@@ -54,6 +54,12 @@ export interface HashState {
    */
   getDir(absDir: string, hashName: HashName, fingerprint: string): DirRecord | undefined;
   setDir(absDir: string, hashName: HashName, fingerprint: string, rec: DirRecord): void;
+  /**
+   * The cache stamp (odbStamp.ts) recorded when the `.dir` object at `objPath` and every object
+   * it lists were last proved present in the cache.
+   */
+  getCompleteStamp(objPath: string): string | undefined;
+  setCompleteStamp(objPath: string, stamp: string): void;
   close(): void;
 }
 
@@ -93,6 +99,10 @@ export class NoopState implements HashState {
     return undefined;
   }
   setDir(): void {}
+  getCompleteStamp(): string | undefined {
+    return undefined;
+  }
+  setCompleteStamp(): void {}
   close(): void {}
 }
 
@@ -123,6 +133,12 @@ export class LazyState implements HashState {
   }
   setDir(absDir: string, hashName: HashName, fingerprint: string, rec: DirRecord): void {
     this.s.setDir(absDir, hashName, fingerprint, rec);
+  }
+  getCompleteStamp(objPath: string): string | undefined {
+    return this.s.getCompleteStamp(objPath);
+  }
+  setCompleteStamp(objPath: string, stamp: string): void {
+    this.s.setCompleteStamp(objPath, stamp);
   }
   close(): void {
     this.state?.close();
@@ -179,6 +195,7 @@ export class SqliteState implements HashState {
              path TEXT NOT NULL, hash INTEGER NOT NULL, fingerprint TEXT NOT NULL,
              oid TEXT NOT NULL, size INTEGER NOT NULL, nfiles INTEGER NOT NULL,
              PRIMARY KEY (path, hash)) WITHOUT ROWID;
+           CREATE TABLE IF NOT EXISTS complete (path TEXT PRIMARY KEY, stamp TEXT NOT NULL) WITHOUT ROWID;
            INSERT OR IGNORE INTO meta VALUES ('schema', '${SCHEMA_VERSION}');`,
         );
       });
@@ -270,6 +287,15 @@ export class SqliteState implements HashState {
         .prepare("INSERT OR REPLACE INTO dirs (path, hash, fingerprint, oid, size, nfiles) VALUES (?, ?, ?, ?, ?, ?)")
         .run(absDir, HASH_CODE[hashName], fingerprint, rec.oid, rec.size, rec.nfiles),
     );
+  }
+
+  getCompleteStamp(objPath: string): string | undefined {
+    const row = this.retry(() => this.db.prepare<[string], { stamp: string }>("SELECT stamp FROM complete WHERE path = ?").get(objPath));
+    return row?.stamp;
+  }
+
+  setCompleteStamp(objPath: string, stamp: string): void {
+    this.retry(() => this.db.prepare("INSERT OR REPLACE INTO complete (path, stamp) VALUES (?, ?)").run(objPath, stamp));
   }
 
   /** Number of entries (for tests and diagnostics). */

@@ -8,28 +8,44 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { odbStamp, type OdbStamp } from "../cache/odbStamp.js";
 import { parseDvcLock, type LockEntry } from "../formats/dvcLock.js";
 import { parseDvcYaml } from "../formats/dvcYaml.js";
 import { buildOutput, loadManifest } from "./buildOutput.js";
 import type { RepoContext } from "./context.js";
+import type { HashName } from "../odb/oid.js";
 import { isExternalPath, joinInRepo, type Output } from "./outputs.js";
 
 export type OutStatus = "not in cache" | "deleted" | "modified" | "new";
 export type StatusResult = Record<string, Array<{ "changed outs"?: Record<string, OutStatus>; "changed deps"?: Record<string, OutStatus> } | string>>;
 
-/** Whether the cache holds everything the output needs (the `.dir` and every file in it). */
-export async function outputInCache(ctx: RepoContext, out: Output): Promise<boolean> {
+/** Stamps of the object directories, taken once per command (odbStamp.ts). */
+export type StampMemo = Map<HashName, OdbStamp | undefined>;
+
+/**
+ * Whether the cache holds everything the output needs (the `.dir` and every file in it).
+ * Proving it for a directory means parsing its manifest and listing the cache, so a proof is
+ * remembered in state under the cache's membership stamp and reused while the stamp is unchanged.
+ */
+export async function outputInCache(ctx: RepoContext, out: Output, stamps: StampMemo = new Map()): Promise<boolean> {
   if (!out.md5) return false;
+  if (!out.md5.endsWith(".dir")) return ctx.cache.exists(out.md5, out.hashName);
+  if (!stamps.has(out.hashName)) stamps.set(out.hashName, odbStamp(ctx.cache.odbDir(out.hashName)));
+  const stamp = stamps.get(out.hashName);
+  if (!stamp) return false; // no object directory: nothing is cached
+  const objPath = ctx.cache.objectPath(out.md5, out.hashName);
+  if (ctx.state.getCompleteStamp(objPath) === stamp.value) return true;
   if (!(await ctx.cache.exists(out.md5, out.hashName))) return false;
-  if (!out.md5.endsWith(".dir")) return true;
   const manifest = await loadManifest(ctx, out.md5, out.hashName);
   if (!manifest) return false;
   const wanted = new Set(manifest.map((e) => e.md5));
-  return ctx.cache.existingSync(wanted, out.hashName).size === wanted.size;
+  if (ctx.cache.existingSync(wanted, out.hashName).size !== wanted.size) return false;
+  if (!stamp.racy) ctx.state.setCompleteStamp(objPath, stamp.value);
+  return true;
 }
 
-export async function outputStatus(ctx: RepoContext, out: Output): Promise<OutStatus | undefined> {
-  if (out.md5 && out.cache && !(await outputInCache(ctx, out))) return "not in cache";
+export async function outputStatus(ctx: RepoContext, out: Output, stamps?: StampMemo): Promise<OutStatus | undefined> {
+  if (out.md5 && out.cache && !(await outputInCache(ctx, out, stamps))) return "not in cache";
   const built = await buildOutput(ctx, out.path, out.hashName, { store: false, oidOnly: true });
   if (!built.exists) return "deleted";
   if (built.oid !== out.md5) return "modified";
@@ -94,9 +110,10 @@ async function pipelineDepsStatus(ctx: RepoContext, outs: Output[], cwd: string)
 
 export async function status(ctx: RepoContext, outs: Output[], cwd: string): Promise<StatusResult> {
   const result: StatusResult = {};
+  const stamps: StampMemo = new Map();
   for (const [stage, changed] of await pipelineDepsStatus(ctx, outs, cwd)) result[stage] = [{ "changed deps": changed }];
   for (const out of outs) {
-    const s = await outputStatus(ctx, out);
+    const s = await outputStatus(ctx, out, stamps);
     if (!s) continue;
     const key = stageName(ctx, out, cwd);
     const list = (result[key] ??= []);

@@ -37,6 +37,57 @@ describe("dvx status", () => {
   });
 });
 
+describe("dvx status: the remembered proof that the cache holds a directory", () => {
+  const HOUR_AGO = new Date(Date.now() - 3600_000);
+  /**
+   * Every object directory's mtime set to `when`: an hour ago is out of the racy window, so status
+   * may record its proof; a time not yet passed is always inside it.
+   */
+  function setCacheTimes(dir: string, when: Date): void {
+    const odb = path.join(dir, ".dvc/cache/files/md5");
+    for (const name of fs.readdirSync(odb)) fs.utimesSync(path.join(odb, name), when, when);
+    fs.utimesSync(odb, when, when);
+  }
+  function dirObject(dir: string): string {
+    const md5 = /md5: ([0-9a-f]{32})\.dir/.exec(read(dir, "data.dvc"))![1]!;
+    return path.join(dir, ".dvc/cache/files/md5", md5.slice(0, 2), `${md5.slice(2)}.dir`);
+  }
+
+  it("is reused while the cache's membership is unchanged, and dropped when an object goes", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { "data/a": "a", "data/b": "b", "data/sub/c": "c" });
+    expect(dvx(["add", "data"], { cwd: dir }).code).toBe(0);
+    setCacheTimes(dir, HOUR_AGO);
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({}); // proves and records
+    // Rewriting the manifest in place changes no directory: only a remembered proof can still
+    // call the output cached (a corrupt manifest otherwise counts as missing).
+    const manifest = dirObject(dir);
+    const bytes = fs.readFileSync(manifest);
+    fs.chmodSync(manifest, 0o644);
+    fs.writeFileSync(manifest, "garbage");
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({});
+    fs.writeFileSync(manifest, bytes);
+
+    // Deleting one file's object (as `dvc gc` or a user would) moves its prefix directory's mtime.
+    const objA = path.join(dir, ".dvc/cache/files/md5/0c/c175b9c0f1b6a831c399e269772661");
+    expect(fs.existsSync(objA)).toBe(true);
+    fs.rmSync(objA);
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({ "data.dvc": [{ "changed outs": { data: "not in cache" } }] });
+  });
+
+  it("is not recorded while the cache was just modified (racy), so a later change is always seen", () => {
+    const dir = tmpRepo();
+    writeTree(dir, { "data/a": "a", "data/b": "b" });
+    expect(dvx(["add", "data"], { cwd: dir }).code).toBe(0);
+    setCacheTimes(dir, new Date(Date.now() + 3600_000));
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({}); // racy: nothing recorded
+    const manifest = dirObject(dir);
+    fs.chmodSync(manifest, 0o644);
+    fs.writeFileSync(manifest, "garbage");
+    expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({ "data.dvc": [{ "changed outs": { data: "not in cache" } }] });
+  });
+});
+
 describe("dvx checkout", () => {
   it("restores deleted files and directories from the cache, keeps the exec bit", () => {
     const dir = tmpRepo();
