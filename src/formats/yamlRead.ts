@@ -30,6 +30,8 @@ function Y(): typeof import("yaml") {
 }
 import { malformed } from "../errors.js";
 import { PyFloat } from "./pyjson.js";
+import { parseDvcYamlFast } from "./yamlFast.js";
+import { BOOL_RE, constructFloat, constructInt, FLOAT_RE, INT_RE, NULL_RE, setKey } from "./yamlScalars.js";
 
 export interface ParseYamlOptions {
   /** Maximum input size in UTF-8 bytes (default 64 MiB). */
@@ -38,6 +40,8 @@ export interface ParseYamlOptions {
   maxDepth?: number;
   /** Floats with an integral value (`1.0`) as {@link PyFloat} instead of number (for round-trips). */
   keepFloats?: boolean;
+  /** Try the fast path for DVC's own block layout first (yamlFast.ts; default true). */
+  fastPath?: boolean;
 }
 
 export const DEFAULT_MAX_YAML_BYTES = 64 * 1024 * 1024;
@@ -46,49 +50,6 @@ export const DEFAULT_MAX_YAML_DEPTH = 256;
 const MAX_RAW_FLOW_DEPTH = 10_000;
 /** Cap on nodes after alias expansion ("billion laughs"). */
 const MAX_EXPANDED_NODES = 5_000_000;
-
-// ruamel.yaml resolver.py, YAML 1.2 (the verbose-mode whitespace removed).
-// ruamel dispatches on the first character ('_1' is a string): hence the lookaheads.
-const INT_RE = /^(?=[-+0-9])(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$/;
-const FLOAT_RE =
-  /^(?=[-+0-9.])(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
-const BOOL_RE = /^(?:true|True|TRUE|false|False|FALSE)$/;
-const NULL_RE = /^(?:~|null|Null|NULL)?$/;
-
-/** ruamel SafeConstructor.construct_yaml_int (1.2): underscores dropped, 0b/0x/0o prefixes. */
-function constructInt(src: string): number | bigint {
-  let s = src.replace(/_/g, "");
-  let neg = false;
-  if (s[0] === "-") neg = true;
-  if (s[0] === "-" || s[0] === "+") s = s.slice(1);
-  let v: bigint;
-  if (s === "0") v = 0n;
-  else if (s.startsWith("0b")) v = parseBigInt(s.slice(2), 2);
-  else if (s.startsWith("0x")) v = parseBigInt(s.slice(2), 16);
-  else if (s.startsWith("0o")) v = parseBigInt(s.slice(2), 8);
-  else v = parseBigInt(s, 10);
-  if (neg) v = -v;
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-}
-
-function parseBigInt(digits: string, radix: number): bigint {
-  if (digits === "") throw new Error("invalid int");
-  const prefix = radix === 2 ? "0b" : radix === 8 ? "0o" : radix === 16 ? "0x" : "";
-  return BigInt(prefix + digits);
-}
-
-/** ruamel SafeConstructor.construct_yaml_float (1.2). */
-function constructFloat(src: string): number {
-  let s = src.replace(/_/g, "").toLowerCase();
-  let sign = 1;
-  if (s[0] === "-") sign = -1;
-  if (s[0] === "-" || s[0] === "+") s = s.slice(1);
-  if (s === ".inf") return sign * Infinity;
-  if (s === ".nan") return NaN;
-  const v = Number(s);
-  if (Number.isNaN(v)) throw new Error("invalid float");
-  return sign * v;
-}
 
 function makeTags(keepFloats: boolean): (tags: Tags) => Tags {
   const nullTag: ScalarTag = {
@@ -165,6 +126,11 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   if (rawFlowDepth(text) > MAX_RAW_FLOW_DEPTH) {
     // The yaml package runs out of memory on ~100,000 nested flow collections: refuse early.
     throw malformed(file, `nesting too deep (more than ${maxDepth} levels)`);
+  }
+  // DVC's own block layout needs neither the yaml package nor its 70 ms load (yamlFast.ts)
+  if (opts.fastPath !== false) {
+    const fast = parseDvcYamlFast(text, opts.keepFloats === true, maxDepth);
+    if (fast !== undefined) return fast;
   }
   const lineCounter = new (Y().LineCounter)();
   const options = {
@@ -480,9 +446,4 @@ function rawFlowDepth(text: string): number {
     }
   }
   return max;
-}
-
-function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
 }
