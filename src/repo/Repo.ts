@@ -14,7 +14,6 @@ import { openContext, type RepoContext } from "./context.js";
 import { loadIgnoreRules } from "./ignore.js";
 import { initRepo, type InitOptions } from "./init.js";
 import { collectOutputs, type Output } from "./outputs.js";
-import { RepoLock } from "./repoLock.js";
 import { findRepoRoot } from "./root.js";
 import { status, type StatusResult } from "./status.js";
 import type { DataStatusOptions, DataStatusResult } from "./dataStatus.js";
@@ -26,7 +25,7 @@ import { selectOutputs, type Selected } from "./targets.js";
 import type { DiffOptions, DiffResult } from "./diff.js";
 import type { GcOptions, GcPlan, GcResult } from "./gc.js";
 import type { LsCacheOptions, LsCacheResult } from "./lsCache.js";
-import { scopeHasRevisions, type RevisionScope } from "./revisions.js";
+import { scopeHasRevisions, type RevisionScope } from "./revisionScope.js";
 import type { StampOptions, StampRecord } from "../stamp/types.js";
 import type { VerifyReport } from "../cache/localCache.js";
 
@@ -86,6 +85,7 @@ export class Repo {
   }
 
   private async locked<T>(command: string, fn: () => Promise<T>): Promise<T> {
+    const { RepoLock } = await import("./repoLock.js");
     const lock = RepoLock.acquire(this.ctx().tmpDir, command);
     try {
       return await fn();

@@ -25,6 +25,9 @@ import { IgnoreRules } from "../formats/ignorePatterns.js";
 import { parseYaml } from "../formats/yamlRead.js";
 import { outputsOfDvcFileText, outputsOfPipelineText, type Output } from "./outputs.js";
 import { isWithin } from "./root.js";
+import { scopeHasRevisions, type RevisionScope } from "./revisionScope.js";
+
+export { scopeHasRevisions, type RevisionScope };
 
 // --- running git ------------------------------------------------------------------------------
 
@@ -50,22 +53,6 @@ function gitLines(cwd: string, args: string[], what: string): string[] {
 
 // --- revision scopes --------------------------------------------------------------------------
 
-export interface RevisionScope {
-  /** the workspace (DVC always includes it in gc, push/fetch -a...) */
-  workspace?: boolean;
-  /** tips of all local branches (`-a`) */
-  allBranches?: boolean;
-  /** all tags (`-T`) */
-  allTags?: boolean;
-  /** every commit reachable from any ref except DVC's experiment refs (`-A`) */
-  allCommits?: boolean;
-  /** these revisions (`--rev`), each with `num - 1` first-parent ancestors (`-n`) */
-  revs?: string[];
-  num?: number;
-  /** every commit whose commit time is at or after local midnight of this YYYY-MM-DD (`--date`) */
-  date?: string;
-}
-
 export interface Revision {
   /** full commit id */
   sha: string;
@@ -73,10 +60,6 @@ export interface Revision {
   names: string[];
 }
 
-/** True when the scope names any git revision (beyond the workspace). */
-export function scopeHasRevisions(scope: RevisionScope): boolean {
-  return !!(scope.allBranches || scope.allTags || scope.allCommits || scope.revs?.length || scope.date);
-}
 
 /** Where the DVC repository sits inside its git work tree ("" or "sub/dir/"). */
 export function gitPrefix(root: string): string {
