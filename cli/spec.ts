@@ -107,10 +107,11 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "checkout",
     summary: "Restore tracked data in the workspace from the cache",
-    usage: "dvx checkout [TARGET...] [-f] [--relink]",
+    usage: "dvx checkout [TARGET...] [-f] [--relink] [--summary]",
     flags: [
       { name: "force", short: "f", type: "boolean", help: "overwrite local changes without asking" },
       { name: "relink", type: "boolean", help: "re-create links/copies even for unchanged files" },
+      { name: "summary", type: "boolean", help: "print only DVC's one-line summary ('1 file added and 2 files deleted')" },
       RECURSIVE,
       JSON_FLAG,
     ],

@@ -30,7 +30,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { result, display } = await withRepo(ctx, (repo, reporter) =>
     countingCheckout(repo, reporter, (onProgress) => repo.checkout(ctx.args.length ? ctx.args : undefined, { cwd: ctx.cwd, force: !!ctx.flags.force, relink: !!ctx.flags.relink, onProgress })),
   );
-  return reportCheckout(ctx, result, display);
+  const code = reportCheckout(ctx, result, display);
+  if (code === EXIT.OK && ctx.flags.relink && !ctx.json) out(ctx, "Relinked successfully"); // as dvc checkout --relink
+  return code;
 }
 
 /**
@@ -42,7 +44,11 @@ export function reportCheckout(ctx: CommandContext, r: CheckoutResult, display?:
     json(ctx, r);
     return r.failed.length ? EXIT.FAILED : EXIT.OK;
   }
-  const shown = (p: string) => (display ? `${path.relative(ctx.cwd, path.join(display.root, p)) || "."}${display.dirs.has(p) ? "/" : ""}` : p);
+  if (ctx.flags.summary) {
+    out(ctx, dvcSummary(r));
+    return reportFailed(ctx, r, display);
+  }
+  const shown = (p: string) => shownPath(ctx, p, display);
   const lines: string[] = [];
   for (const p of r.added) lines.push(`A       ${shown(p)}`);
   for (const p of r.modified) lines.push(`M       ${shown(p)}`);
@@ -53,9 +59,28 @@ export function reportCheckout(ctx: CommandContext, r: CheckoutResult, display?:
   if (r.deleted.length) parts.push(`${plural(r.deleted.length, "output")} deleted`);
   if (parts.length) lines.push(parts.join(", ") + (display ? ` (${plural(display.files, "file")} written)` : ""));
   if (lines.length) out(ctx, lines.join("\n"));
-  if (r.failed.length) {
-    ctx.stderr.write(`ERROR: Checkout failed for following targets:\n${r.failed.map((f) => `${shown(f.path)} (${f.reason})`).join("\n")}\nIs your cache up to date?\n`);
-    return EXIT.FAILED;
-  }
-  return EXIT.OK;
+  return reportFailed(ctx, r, display);
+}
+
+/** An output as DVC names it: relative to the working directory, directories with a trailing `/`. */
+function shownPath(ctx: CommandContext, p: string, display?: CheckoutDisplay): string {
+  return display ? `${path.relative(ctx.cwd, path.join(display.root, p)) || "."}${display.dirs.has(p) ? "/" : ""}` : p;
+}
+
+function reportFailed(ctx: CommandContext, r: CheckoutResult, display?: CheckoutDisplay): number {
+  if (!r.failed.length) return EXIT.OK;
+  ctx.stderr.write(`ERROR: Checkout failed for following targets:\n${r.failed.map((f) => `${shownPath(ctx, f.path, display)} (${f.reason})`).join("\n")}\nIs your cache up to date?\n`);
+  return EXIT.FAILED;
+}
+
+/**
+ * `dvc checkout --summary`'s line (dvc/utils/humanize.py get_summary over the file counts, in
+ * the order modified, added, deleted): "1 file modified and 7 files added", or "No changes.".
+ */
+export function dvcSummary(r: CheckoutResult): string {
+  const parts = (["modified", "added", "deleted"] as const)
+    .filter((state) => r.stats[state] > 0)
+    .map((state) => `${r.stats[state]} file${r.stats[state] > 1 ? "s" : ""} ${state}`);
+  if (!parts.length) return "No changes.";
+  return parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}` : parts[0]!;
 }

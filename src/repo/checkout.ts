@@ -26,14 +26,17 @@ export interface CheckoutOptions {
 }
 
 export interface CheckoutResult {
+  /** outputs, as DVC lists them (`A`/`M`/`D` lines) */
   added: string[];
   modified: string[];
   deleted: string[];
   failed: { path: string; reason: string }[];
+  /** files written new, overwritten and deleted: what `dvc checkout --summary` counts */
+  stats: { modified: number; added: number; deleted: number };
 }
 
 export function emptyCheckoutResult(): CheckoutResult {
-  return { added: [], modified: [], deleted: [], failed: [] };
+  return { added: [], modified: [], deleted: [], failed: [], stats: { modified: 0, added: 0, deleted: 0 } };
 }
 
 interface Write {
@@ -41,6 +44,8 @@ interface Write {
   oid: string;
   isexec?: boolean;
   existed: boolean;
+  /** --relink of a file whose content already matches: re-placed, but no change to report */
+  same?: boolean;
 }
 
 interface Plan {
@@ -53,6 +58,8 @@ interface Plan {
   /** wanted objects found corrupt in the cache (spec 7.3 check: deleted, like DVC) */
   corrupt: string[];
   unchanged: number;
+  /** how many of `deletes` are temp files of an interrupted checkout (not counted as deletions) */
+  junk: number;
 }
 
 function posixJoin(a: string, b: string): string {
@@ -75,16 +82,18 @@ async function wantedObject(ctx: RepoContext, oid: string, hashName: HashName, r
 }
 
 async function planFile(ctx: RepoContext, out: Output, opts: CheckoutOptions): Promise<Plan> {
-  const plan: Plan = { writes: [], deletes: [], conflicts: [], missing: [], corrupt: [], unchanged: 0 };
+  const plan: Plan = { writes: [], deletes: [], conflicts: [], missing: [], corrupt: [], unchanged: 0, junk: 0 };
   const abs = path.join(ctx.root, out.path);
   const st = statFollow(abs);
+  let same = false;
   if (st?.isFile()) {
     const [h] = await hashFiles([{ absPath: abs, stat: statOf(st) }], { state: ctx.state, hashName: out.hashName, backend: ctx.backend, onHashed: () => void ctx.stats.hashed++ });
     if (h!.md5 === out.md5) {
       const execOk = !out.isexec || (Number(st.mode) & 0o100) !== 0;
-      if (!opts.relink && execOk) {
+      if (execOk) {
         plan.unchanged++;
-        return plan;
+        if (!opts.relink) return plan;
+        same = true;
       }
     } else if (!opts.force && !(await inCache(ctx, h!.md5, out.hashName))) {
       plan.conflicts.push(out.path);
@@ -94,12 +103,12 @@ async function planFile(ctx: RepoContext, out: Output, opts: CheckoutOptions): P
     plan.clear = out.path;
   }
   await wantedObject(ctx, out.md5!, out.hashName, out.path, plan);
-  plan.writes.push({ rel: out.path, oid: out.md5!, isexec: out.isexec, existed: !!st });
+  plan.writes.push({ rel: out.path, oid: out.md5!, isexec: out.isexec, existed: !!st, same });
   return plan;
 }
 
 async function planDir(ctx: RepoContext, out: Output, manifest: ManifestEntry[], opts: CheckoutOptions, only?: string): Promise<Plan> {
-  const plan: Plan = { writes: [], deletes: [], conflicts: [], missing: [], corrupt: [], unchanged: 0 };
+  const plan: Plan = { writes: [], deletes: [], conflicts: [], missing: [], corrupt: [], unchanged: 0, junk: 0 };
   const abs = path.join(ctx.root, out.path);
   const st = statFollow(abs);
   let wsFiles: WalkedFile[] = [];
@@ -117,6 +126,7 @@ async function planDir(ctx: RepoContext, out: Output, manifest: ManifestEntry[],
   if (junk.length) {
     wsFiles = wsFiles.filter((f) => !isSiblingTmp(path.posix.basename(f.rel)));
     for (const f of junk) plan.deletes.push(posixJoin(out.path, f.rel));
+    plan.junk = junk.length;
   }
   const hashes = await hashFiles(
     wsFiles.map((f) => ({ absPath: f.abs, stat: f.stat })),
@@ -129,15 +139,15 @@ async function planDir(ctx: RepoContext, out: Output, manifest: ManifestEntry[],
     if (!within(e.relpath)) continue;
     wanted.add(e.relpath);
     const cur = ws.get(e.relpath);
-    if (cur === e.md5 && !opts.relink) {
+    if (cur === e.md5) {
       plan.unchanged++;
-      continue;
+      if (!opts.relink) continue;
     }
     if (cur !== undefined && cur !== e.md5 && !opts.force && !(await inCache(ctx, cur, out.hashName))) {
       plan.conflicts.push(posixJoin(out.path, e.relpath));
     }
     await wantedObject(ctx, e.md5, out.hashName, posixJoin(out.path, e.relpath), plan);
-    plan.writes.push({ rel: posixJoin(out.path, e.relpath), oid: e.md5, existed: cur !== undefined });
+    plan.writes.push({ rel: posixJoin(out.path, e.relpath), oid: e.md5, existed: cur !== undefined, same: cur === e.md5 });
   }
   for (const [rel, md5] of ws) {
     if (wanted.has(rel)) continue;
@@ -153,6 +163,7 @@ const CHECKOUT_JOBS = 16;
 async function applyPlan(ctx: RepoContext, out: Output, plan: Plan, result: CheckoutResult): Promise<void> {
   if (plan.clear) fs.rmSync(path.join(ctx.root, plan.clear), { recursive: true, force: true });
   for (const rel of plan.deletes) fs.rmSync(path.join(ctx.root, rel), { force: true });
+  result.stats.deleted += plan.deletes.length - plan.junk;
   const dirs = new Set<string>();
   let done = 0;
   let bytes = 0;
@@ -172,6 +183,10 @@ async function applyPlan(ctx: RepoContext, out: Output, plan: Plan, result: Chec
     await ctx.cache.checkoutFile(w.oid, out.hashName, abs, { isexec: w.isexec, parentExists: true });
     if (!out.md5?.endsWith(".dir")) removeStaleTmps(abs);
     placed.push({ abs, oid: w.oid });
+    if (!w.same) {
+      if (w.existed) result.stats.modified++;
+      else result.stats.added++;
+    }
     lastWriteAt = Date.now();
     done++;
     ctx.onProgress({ type: "item", phase: "checkout", path: w.rel, oid: w.oid, bytes: 0, done: { files: done, bytes } });
@@ -179,14 +194,16 @@ async function applyPlan(ctx: RepoContext, out: Output, plan: Plan, result: Chec
   if (ctx.signal?.aborted) throw new DvxError("ABORTED", "checkout aborted");
   await recordPlaced(ctx, placed, out.hashName, lastWriteAt);
   ctx.onProgress({ type: "end", phase: "checkout", done: { files: done, bytes }, failed: 0, elapsedMs: Date.now() - started });
-  if (out.hashName && plan.writes.length) {
+  // re-placed by --relink with the content unchanged: not a change to report (DVC's neither)
+  const changed = plan.writes.filter((w) => !w.same);
+  if (out.hashName && changed.length) {
     const isDirOut = out.md5?.endsWith(".dir");
     if (isDirOut) {
       // directory outputs report at the output level, like DVC (dvc/repo/checkout.py
       // _build_out_changes): files restored into a directory that kept others make it "modified"
-      if (plan.writes.some((w) => w.existed) || plan.deletes.length || plan.clear || plan.unchanged > 0) result.modified.push(out.path);
+      if (changed.some((w) => w.existed) || plan.deletes.length || plan.clear || plan.unchanged > 0) result.modified.push(out.path);
       else result.added.push(out.path);
-    } else if (plan.writes[0]!.existed) result.modified.push(out.path);
+    } else if (changed[0]!.existed) result.modified.push(out.path);
     else result.added.push(out.path);
   } else if (plan.deletes.length) {
     result.modified.push(out.path);

@@ -77,7 +77,7 @@ describe("--json shapes", () => {
       failed: [],
       missing: [],
       remotes: ["storage"],
-      checkout: { added: ["data"], modified: [], deleted: [], failed: [] },
+      checkout: { added: ["data"], modified: [], deleted: [], failed: [], stats: { added: 3, modified: 0, deleted: 0 } },
     });
   });
 
@@ -141,13 +141,13 @@ describe("--json shapes", () => {
     });
     fs.rmSync(path.join(dir, "data"), { recursive: true });
     writeTree(dir, { "f.csv": "edited" });
-    expect(j(["checkout", "--json", "-f"], dir)).toEqual({ added: ["data"], modified: ["f.csv"], deleted: [], failed: [] });
+    expect(j(["checkout", "--json", "-f"], dir)).toEqual({ added: ["data"], modified: ["f.csv"], deleted: [], failed: [], stats: { added: 2, modified: 1, deleted: 0 } });
     fs.rmSync(path.join(dir, ".dvc", "cache"), { recursive: true });
     fs.rmSync(path.join(dir, "f.csv"));
     const r = dvx(["checkout", "--json"], { cwd: dir });
     expect(r.code).toBe(1);
     const failed = JSON.parse(r.stdout) as { failed: unknown[] };
-    expect(failed).toEqual({ added: [], modified: [], deleted: [], failed: expect.arrayContaining([{ path: "f.csv", reason: str }]) });
+    expect(failed).toEqual({ added: [], modified: [], deleted: [], failed: expect.arrayContaining([{ path: "f.csv", reason: str }]), stats: { added: 0, modified: 0, deleted: 0 } });
     for (const f of failed.failed) expect(f).toEqual({ path: str, reason: str });
   });
 
