@@ -1,12 +1,13 @@
 /**
- * A fast path for the YAML that DVC and dvx write: block mappings and block sequences of plain or
- * simple single-quoted scalars, two-space indentation, nothing else.
+ * A fast path for the YAML that DVC and dvx write: block mappings and block sequences of plain
+ * scalars (folded over several lines too, as ruamel wraps a long `cmd:`) or simple single-quoted
+ * ones, nothing else.
  *
  * Loading the `yaml` package costs 70 ms here (72 CommonJS files), more than everything else
  * `dvx status` does on a small repository; `.dvc` files and most `dvc.lock` files never need it.
  * This reader accepts only a strict subset whose meaning is unambiguous and returns `undefined` for
- * anything else (comments, flow collections, double quotes, anchors, tags, block scalars,
- * multi-line plain scalars, duplicate keys, tabs, CR line ends...): the caller then runs the full
+ * anything else (comments, flow collections, double-quoted scalars, anchors, tags, block scalars,
+ * blank lines, duplicate keys, tabs, CR line ends...): the caller then runs the full
  * parser, which also produces the error messages. On what it accepts it must return exactly what
  * the full reader returns (test/unit/formats/yamlFast.test.ts compares the two).
  */
@@ -14,11 +15,19 @@ import { resolvePlain, setKey } from "./yamlScalars.js";
 
 /** Any of these anywhere sends the document to the full parser. */
 // eslint-disable-next-line no-control-regex
-const UNSUPPORTED = /[\t\r"#&*!|>%@`{}[\]\\\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
+const UNSUPPORTED = /[\t\r\\\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
 /** A mapping key: a plain scalar that can only be read as the string it spells. */
 const KEY = /^[A-Za-z_][A-Za-z0-9_.\/-]*$/;
-/** A plain scalar value: no indicator first, no `: ` or trailing space, no quote inside. */
-const PLAIN = /^[A-Za-z0-9_.\/+~-](?:[A-Za-z0-9_.\/+=,:~ -]*[A-Za-z0-9_.\/+=~-])?$/;
+/**
+ * The first line of a plain scalar: printable ASCII, no indicator first (a `-` only before a
+ * non-space). The rules shared with later lines are in plainLine().
+ */
+const PLAIN_FIRST = /^(?:[A-Za-z0-9_.\/+=~()<$;^]|-(?=[^ ]))[ -~]*$/;
+/**
+ * A continuation line: any printable ASCII first except `#` and `:` (YAML's ns-plain-char), and
+ * not `-` or a quote, which the full parser is left to judge.
+ */
+const PLAIN_NEXT = /^[!$-&(-,./-9;-~][ -~]*$/;
 /** A single-quoted scalar without escaped quotes. */
 const SQUOTED = /^'([^']*)'$/;
 const MAX_DEPTH = 64;
@@ -35,12 +44,16 @@ const BAIL = new Bail();
 export function parseDvcYamlFast(text: string, keepFloats: boolean, maxDepth: number): unknown {
   if (UNSUPPORTED.test(text)) return undefined;
   const lines: Line[] = [];
+  let blankAt: number | undefined;
   for (const raw of text.split("\n")) {
     const body = raw.trimStart();
     if (body === "") {
-      if (raw !== "") return undefined; // whitespace-only lines: leave to the full parser
+      // blank lines mean something inside a folded scalar: only the end of the text may have one
+      if (raw !== "" || lines.length === 0) return undefined;
+      blankAt ??= lines.length;
       continue;
     }
+    if (blankAt !== undefined) return undefined;
     if (body.startsWith("---") || body.startsWith("...")) return undefined;
     lines.push({ indent: raw.length - body.length, text: body });
   }
@@ -81,8 +94,7 @@ class BlockReader {
         out.push(this.mapping(indent + 2, depth + 1, rest));
       } else {
         this.pos++;
-        out.push(this.scalar(rest));
-        this.expectNoDeeper(indent);
+        out.push(this.scalar(rest, indent));
       }
     }
     const next = this.lines[this.pos];
@@ -116,8 +128,7 @@ class BlockReader {
         else value = null;
       } else {
         if (!after.startsWith(" ") || after.startsWith("  ")) throw BAIL;
-        value = this.scalar(after.slice(1));
-        this.expectNoDeeper(indent);
+        value = this.scalar(after.slice(1), indent);
       }
       setKey(out, key, value);
       const next = this.lines[this.pos];
@@ -129,23 +140,40 @@ class BlockReader {
     return out;
   }
 
-  /** A deeper line after a scalar would continue it (a multi-line plain scalar): not ours. */
-  private expectNoDeeper(indent: number): void {
-    const next = this.lines[this.pos];
-    if (next && next.indent > indent) throw BAIL;
-  }
-
-  private scalar(src: string): unknown {
+  /**
+   * The scalar `src` begun on the line just read, whose parent sits at `indent`: lines indented
+   * deeper continue a plain scalar, folded into one line with single spaces.
+   */
+  private scalar(src: string, indent: number): unknown {
     const quoted = SQUOTED.exec(src);
-    if (quoted) return quoted[1];
-    // "- " or a lone "-" would open a block sequence, which YAML forbids on a mapping key's line
-    if (!PLAIN.test(src) || src === "-" || src.startsWith("- ") || src.includes(": ") || src.endsWith(":")) throw BAIL;
+    if (quoted) {
+      if (this.deeper(indent)) throw BAIL; // a quoted scalar over several lines
+      return quoted[1];
+    }
+    if (!PLAIN_FIRST.test(src) || !plainLine(src)) throw BAIL;
+    let text = src;
+    while (this.deeper(indent)) {
+      const next = this.lines[this.pos++]!.text;
+      // a continuation that could be read as anything but more text is left to the full parser
+      if (!PLAIN_NEXT.test(next) || !plainLine(next)) throw BAIL;
+      text += ` ${next}`;
+    }
     try {
-      return resolvePlain(src, this.keepFloats);
+      return resolvePlain(text, this.keepFloats);
     } catch {
       throw BAIL; // an int or float the full parser reports as invalid
     }
   }
+
+  private deeper(indent: number): boolean {
+    const next = this.lines[this.pos];
+    return next !== undefined && next.indent > indent;
+  }
+}
+
+/** What no line of a plain scalar may hold: a trailing space or colon, `: `, ` #`. */
+function plainLine(text: string): boolean {
+  return !text.endsWith(" ") && !text.endsWith(":") && !text.includes(": ") && !text.includes(" #");
 }
 
 /** `key: value` or `key:` (a mapping entry), as opposed to a scalar sequence item. */

@@ -81,7 +81,9 @@ describe("parseDvcYamlFast", () => {
       "a: &x 1\nb: *x\n", // anchors and aliases
       "a: !!str 1\n", // tags
       "a: |\n  text\n", // block scalars
-      "a: one\n  two\n", // a multi-line plain scalar ("one two")
+      "a: one\n\n  two\n", // a blank line inside a folded scalar (a line break)
+      "a: one\n  - two\n", // a continuation that starts like a sequence entry
+      "a: 'one\n  two'\n", // a quoted scalar over two lines
       "a: 1\na: 2\n", // duplicate keys (the full reader's error names the line)
       "a:\tb\n", // tabs
       "a: b\r\n", // CR line ends
@@ -102,6 +104,15 @@ describe("parseDvcYamlFast", () => {
     for (const text of declined) expect(parseDvcYamlFast(text, false, 256), JSON.stringify(text)).toBeUndefined();
   });
 
+  it("reads scalars folded over several lines, and indicators inside a scalar, like DVC's cmd lines", () => {
+    const text =
+      "stages:\n  derive:\n    cmd: tr a-z A-Z < crlf.txt > upper.txt && mkdir -p parts && head -n 1 crlf.txt\n      > parts/first.txt && tail -n 1 crlf.txt > parts/last.txt\n    deps:\n    - crlf.txt\n    - python -c \"print('x')\" [a] {b} !c *d\n      &e | f % g @ h\n";
+    const fast = parseDvcYamlFast(text, false, 256) as { stages: { derive: { cmd: string; deps: string[] } } };
+    expect(fast.stages.derive.cmd).toBe("tr a-z A-Z < crlf.txt > upper.txt && mkdir -p parts && head -n 1 crlf.txt > parts/first.txt && tail -n 1 crlf.txt > parts/last.txt");
+    expect(fast.stages.derive.deps[1]).toBe("python -c \"print('x')\" [a] {b} !c *d &e | f % g @ h");
+    agrees(text);
+  });
+
   it("resolves plain scalars like the full reader (ints, floats, bools, nulls, timestamps as strings)", () => {
     const text = "a: yes\nb: 1_000\nc: 0b11\nd: 0123\ne: .5e5\nf: 1.0\ng: ~\nh:\ni: 2023-01-01\nj: 12345678901234567890123456789012\nk: '2.0'\nl: .inf\nm: -.Inf\nn: 0x1f\no: 1e5\np: on\nq: True\nr: NULL\ns: 2.0\nt: s3://bucket/key\nu: a:b\n";
     for (const keepFloats of [false, true]) {
@@ -117,9 +128,12 @@ describe("parseDvcYamlFast", () => {
       { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
     );
     const word = fc.stringMatching(/^[a-z0-9_./-]{1,12}$/);
+    // commands as DVC stores them: shell indicators inside, long enough to be folded at 80 columns
+    const cmd = fc.array(fc.constantFrom("python", "train.py", "--lr=0.1", "<", ">", "&&", "|", "2>&1", "'x'", '"y"', "[a]", "{b}", "#", "# c", "a:b", ": ", "-", "--", "!x", "*y", "&z", "%p", "@q", "`r`", "?", "x".repeat(40)), { minLength: 1, maxLength: 16 }).map((a) => a.join(" "));
     const scalar = fc.oneof(
       { weight: 4, arbitrary: fc.constantFrom("1e3", "0x1F", "yes", "null", "~", "True", "1_000", "-5", "+5", ".5", "2023-01-01", "a b", "a: b", "a #b", "- a", "-", "s3://b/k", "'q'", "", " x", "x ", ".inf", ".NaN", "0o17", "0b", "00", "1.", "d41d8cd98f00b204e9800998ecf8427e", "12345678901234567890123456789012") },
       { weight: 4, arbitrary: word },
+      { weight: 3, arbitrary: cmd },
       { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
       { weight: 2, arbitrary: fc.integer() },
       { weight: 1, arbitrary: fc.double({ noNaN: true }) },
@@ -151,7 +165,7 @@ describe("parseDvcYamlFast", () => {
     const dash = fc.constantFrom("", "", "", "- ", "- ", "-", "- - ");
     const k = fc.constantFrom("a", "b", "md5", "path", "__proto__", "1", "'a'", "a b", "");
     const sep = fc.constantFrom(":", ": ", ": ", ": ", ": ", ":  ", " :", "");
-    const v = fc.constantFrom("", "x", "x", "1", "y", "1", "0x", "~", "'s'", "x y", "e5", "-", "- x", "a:b", "a: b", "#", ".", "/p", "x ", "'", "1_0");
+    const v = fc.constantFrom("", "x", "x", "1", "y", "a > b", "x\n      > y", "x\n  y", "x\n    - y", "x\n    'y'", "x\n\n  y", "x\n  #y", "x\n  :y", "x\n  [y]", "x\n  !y", "1", "0x", "~", "'s'", "x y", "e5", "-", "- x", "a:b", "a: b", "#", ".", "/p", "x ", "'", "1_0");
     const line = fc.tuple(indent, dash, k, sep, v).map((p) => p.join(""));
     fc.assert(
       fc.property(fc.array(line, { minLength: 1, maxLength: 5 }), (lines) => agrees(lines.join("\n") + "\n")),
