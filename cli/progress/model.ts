@@ -39,6 +39,7 @@ interface PhaseState {
   failed: number;
   startedAt: number;
   endedAt?: number;
+  /** as the events gave them (made relative to cwd only when a snapshot shows them) */
   recent: string[];
   samples: Array<{ t: number; bytes: number; files: number }>;
 }
@@ -108,7 +109,7 @@ export class ProgressModel {
   }
 
   private remember(s: PhaseState, p: string | undefined, oid: string | undefined): void {
-    const name = p !== undefined ? this.display(p) : oid;
+    const name = p ?? oid;
     if (name === undefined || s.recent[0] === name) return;
     s.recent.unshift(name);
     if (s.recent.length > RECENT) s.recent.length = RECENT;
@@ -171,7 +172,7 @@ export class ProgressModel {
       filesPerSec,
       ...(etaMs !== undefined ? { etaMs } : {}),
       elapsedMs,
-      current: [...s.recent],
+      current: s.recent.map((p) => this.display(p)),
       ended: s.endedAt !== undefined,
     };
   }
