@@ -117,7 +117,8 @@ async function workspaceIndex(ctx: RepoContext, outs: Output[], granular: boolea
   const index: Index = new Map();
   for (const out of outs) {
     if (ctx.signal?.aborted) throw abortError();
-    const built = await buildOutput(ctx, out.path, out.hashName, { store: false });
+    // shallow needs only each output's own hash: an unchanged directory is one state record
+    const built = await buildOutput(ctx, out.path, out.hashName, { store: false, oidOnly: !granular });
     if (!built.exists) continue;
     const key = built.isDir ? dirKey(out.path) : out.path;
     index.set(key, { key, hash: hashOf(out.hashName, built.oid), isDir: built.isDir });
