@@ -12,13 +12,17 @@
  *    kept), except "racy" entries (mtime too close to the read to be trusted, state.ts isRacy)
  *    and files whose size changed since they were stat'ed.
  * Results come back in input order.
+ *
+ * {@link hashEach} is the same over a {@link FileSource}, with each result handed to a callback:
+ * a 200,000-file `add` builds the paths, stat objects, tasks and state rows of a few thousand
+ * files at a time instead of all of them at once (peak RSS).
  */
 import { availableParallelism } from "node:os";
 import { DvxError } from "../errors.js";
-import { hashToSink, SyncFileHasher, type HashOutcome, type HashTask, type ObjectSink } from "../hash/hashStore.js";
+import { hashToSink, SyncFileHasher, type HashOutcome, type ObjectSink } from "../hash/hashStore.js";
 import { abortedError, createMd5Factory, SMALL_FILE_MAX, type Dos2UnixVariant, type HashBackend } from "../hash/md5.js";
-import { HashPool, poolPays } from "../hash/pool.js";
-import { isRacy, type FileStat, type HashState, type StateEntry } from "../hash/state.js";
+import { HashPool, poolPays, type TaskSource } from "../hash/pool.js";
+import { isRacy, type FileStat, type HashState, type StateEntry, type StatPath } from "../hash/state.js";
 import type { HashName } from "../odb/oid.js";
 import { noProgress, type Counts, type ProgressCallback } from "../progress.js";
 import type { LocalCache } from "./localCache.js";
@@ -61,51 +65,83 @@ export interface HashFilesOptions {
 /** The main thread yields to the event loop this often while hashing small files (ms). */
 const YIELD_EVERY_MS = 25;
 
+/** Files by index, their paths and stat objects made on demand. */
+export interface FileSource {
+  readonly length: number;
+  absPath(i: number): string;
+  stat(i: number): FileStat;
+  size(i: number): number;
+}
+
+/** State rows are read and written this many at a time. */
+const STATE_CHUNK = 4096;
+
 export async function hashFiles(files: readonly IngestFile[], opts: HashFilesOptions): Promise<HashedFile[]> {
+  const results = new Array<HashedFile>(files.length);
+  const source: FileSource = {
+    length: files.length,
+    absPath: (i) => files[i]!.absPath,
+    stat: (i) => files[i]!.stat,
+    size: (i) => files[i]!.stat.size,
+  };
+  await hashEach(source, opts, (i, r) => void (results[i] = r));
+  return results;
+}
+
+/** {@link hashFiles}, each result handed to `onFile` (in completion order) instead of kept. */
+export async function hashEach(files: FileSource, opts: HashFilesOptions, onFile: (index: number, result: HashedFile) => void): Promise<void> {
   const { state, hashName, cache, signal } = opts;
   const onProgress = opts.onProgress ?? noProgress;
   if (signal?.aborted) throw abortedError(signal);
   const started = Date.now();
-  const results = new Array<HashedFile | undefined>(files.length);
-  const total: Counts = { files: files.length, bytes: 0 };
-  for (const f of files) total.bytes += f.stat.size;
+  const n = files.length;
+  const total: Counts = { files: n, bytes: 0 };
+  for (let i = 0; i < n; i++) total.bytes += files.size(i);
   const done: Counts = { files: 0, bytes: 0 };
   let failed = 0;
   onProgress({ type: "start", phase: "hash", total: { ...total } });
 
   // 1. state, batched
-  const known = files.length ? state.getMany(files, hashName) : [];
+  const known = lookUpState(files, state, hashName);
   if (cache) await dropHitsWithoutObject(known, cache, hashName);
   const misses: number[] = [];
-  for (let i = 0; i < files.length; i++) {
+  for (let i = 0; i < n; i++) {
     const md5 = known[i];
     if (md5 === undefined) {
       misses.push(i);
       continue;
     }
-    const f = files[i]!;
-    results[i] = { md5, size: f.stat.size, fromState: true, inState: true };
+    const size = files.size(i);
     done.files++;
-    done.bytes += f.stat.size;
-    onProgress({ type: "item", phase: "hash", path: f.absPath, oid: md5, bytes: f.stat.size, done: { ...done }, total });
+    done.bytes += size;
+    onFile(i, { md5, size, fromState: true, inState: true });
+    onProgress({ type: "item", phase: "hash", path: files.absPath(i), oid: md5, bytes: size, done: { ...done }, total });
   }
+  known.length = 0;
 
   // 2. hash (and store) the rest
   const readStartedAt = Date.now();
-  const newEntries: StateEntry[] = [];
+  let newEntries: StateEntry[] = [];
   const finishOne = (i: number, r: HashOutcome) => {
-    const f = files[i]!;
-    const recorded = r.size === f.stat.size && !isRacy(f.stat, readStartedAt);
+    const st = files.stat(i);
+    const absPath = files.absPath(i);
+    const recorded = r.size === st.size && !isRacy(st, readStartedAt);
     const res: HashedFile = { md5: r.md5, size: r.size, fromState: false, inState: recorded };
-    results[i] = res;
     done.files++;
-    if (recorded) newEntries.push({ absPath: f.absPath, stat: f.stat, hashName, md5: r.md5 });
-    opts.onHashed?.(f.absPath, res);
-    onProgress({ type: "item", phase: "hash", path: f.absPath, oid: r.md5, bytes: r.size, done: { ...done }, total });
+    if (recorded) {
+      newEntries.push({ absPath, stat: st, hashName, md5: r.md5 });
+      if (newEntries.length >= STATE_CHUNK) {
+        state.setMany(newEntries);
+        newEntries = [];
+      }
+    }
+    onFile(i, res);
+    opts.onHashed?.(absPath, res);
+    onProgress({ type: "item", phase: "hash", path: absPath, oid: r.md5, bytes: r.size, done: { ...done }, total });
   };
   /** Every byte read is counted exactly once; `emit` = also send a "bytes" event (large files). */
-  const onBytes = (n: number, path?: string, emit = true) => {
-    done.bytes += n;
+  const onBytes = (bytes: number, path?: string, emit = true) => {
+    done.bytes += bytes;
     if (emit) onProgress({ type: "bytes", phase: "hash", ...(path ? { path } : {}), done: { ...done }, total });
   };
 
@@ -113,22 +149,22 @@ export async function hashFiles(files: readonly IngestFile[], opts: HashFilesOpt
   try {
     if (misses.length > 0) {
       const sink = cache?.sink(hashName);
-      const tasks: HashTask[] = misses.map((i) => ({
-        path: files[i]!.absPath,
-        hashName,
-        ...(opts.dos2unix ? { dos2unix: opts.dos2unix } : {}),
-        sizeHint: files[i]!.stat.size,
-      }));
+      const dos2unix = opts.dos2unix;
+      const tasks: TaskSource = {
+        length: misses.length,
+        task: (k) => ({ path: files.absPath(misses[k]!), hashName, ...(dos2unix ? { dos2unix } : {}), sizeHint: files.size(misses[k]!) }),
+        sizeHint: (k) => files.size(misses[k]!),
+      };
       let missBytes = 0;
-      for (const t of tasks) missBytes += t.sizeHint!;
-      const pool = choosePool(opts, tasks.length, missBytes, !!cache);
+      for (const i of misses) missBytes += files.size(i);
+      const pool = choosePool(opts, misses.length, missBytes, !!cache);
       if (pool) {
         if (pool !== opts.pool) tempPool = pool;
-        await pool.hashMany(tasks, {
+        await pool.run(tasks, {
           ...(sink ? { sink } : {}),
           ...(signal ? { signal } : {}),
           onResult: (k, r) => finishOne(misses[k]!, r),
-          onBytes: (n) => onBytes(n),
+          onBytes: (b) => onBytes(b),
         });
       } else {
         await hashOnMainThread(tasks, sink, opts, (k, r) => finishOne(misses[k]!, r), onBytes);
@@ -146,7 +182,20 @@ export async function hashFiles(files: readonly IngestFile[], opts: HashFilesOpt
     if (tempPool) await tempPool.close();
     onProgress({ type: "end", phase: "hash", done: { ...done }, failed, elapsedMs: Date.now() - started });
   }
-  return results as HashedFile[];
+}
+
+/** The recorded hash of every file (undefined: not known), looked up STATE_CHUNK rows at a time. */
+function lookUpState(files: FileSource, state: HashState, hashName: HashName): (string | undefined)[] {
+  const n = files.length;
+  const known = new Array<string | undefined>(n);
+  for (let start = 0; start < n; start += STATE_CHUNK) {
+    const end = Math.min(n, start + STATE_CHUNK);
+    const items = new Array<StatPath>(end - start);
+    for (let i = start; i < end; i++) items[i - start] = { absPath: files.absPath(i), stat: files.stat(i) };
+    const got = state.getMany(items, hashName);
+    for (let i = start; i < end; i++) known[i] = got[i - start];
+  }
+  return known;
 }
 
 /** With a cache, a state hit is only good if its object is there; otherwise hash (and store) it. */
@@ -167,7 +216,7 @@ function choosePool(opts: HashFilesOptions, files: number, bytes: number, storin
 }
 
 async function hashOnMainThread(
-  tasks: HashTask[],
+  tasks: TaskSource,
   sink: ObjectSink | undefined,
   opts: HashFilesOptions,
   onResult: (k: number, r: HashOutcome) => void,
@@ -178,7 +227,7 @@ async function hashOnMainThread(
   let last = Date.now();
   for (let k = 0; k < tasks.length; k++) {
     if (signal?.aborted) throw abortedError(signal);
-    const t = tasks[k]!;
+    const t = tasks.task(k);
     let r: HashOutcome;
     if (t.sizeHint! < SMALL_FILE_MAX) {
       sync ??= new SyncFileHasher(await createMd5Factory(opts.backend ?? "node"));

@@ -38,6 +38,17 @@ export interface HashManyOptions {
   onBytes?: (bytes: number) => void;
 }
 
+/**
+ * Tasks made on demand: a job of 200,000 files does not hold 200,000 task objects (and their
+ * path strings) at once, only those of the batches in flight.
+ */
+export interface TaskSource {
+  readonly length: number;
+  task(index: number): HashTask;
+  /** Expected size of task `index`, to plan batches (a task's `sizeHint`). */
+  sizeHint(index: number): number;
+}
+
 /** A batch holds at most this many files... */
 const BATCH_FILES = 256;
 /** ...or this many bytes; larger files travel alone. */
@@ -67,8 +78,7 @@ export function poolPays(
 }
 
 interface Job {
-  tasks: HashTask[];
-  results: (HashOutcome | undefined)[];
+  source: TaskSource;
   abort: Int32Array;
   sink: ObjectSink | undefined;
   opts: HashManyOptions;
@@ -77,7 +87,7 @@ interface Job {
   error: unknown;
   stopped: boolean;
   settled: boolean;
-  settle: (err: unknown, res?: HashOutcome[]) => void;
+  settle: (err: unknown) => void;
 }
 
 interface Batch {
@@ -126,16 +136,32 @@ export class HashPool {
   }
 
   /** Hash `tasks` across the workers; results in input order. Rejects with the first error. */
-  hashMany(tasks: HashTask[], opts: HashManyOptions = {}): Promise<HashOutcome[]> {
+  async hashMany(tasks: HashTask[], opts: HashManyOptions = {}): Promise<HashOutcome[]> {
+    const results = new Array<HashOutcome>(tasks.length);
+    const source: TaskSource = { length: tasks.length, task: (i) => tasks[i]!, sizeHint: (i) => tasks[i]!.sizeHint ?? 0 };
+    await this.run(source, {
+      ...opts,
+      onResult: (i, r) => {
+        results[i] = r;
+        opts.onResult?.(i, r);
+      },
+    });
+    return results;
+  }
+
+  /**
+   * Hash every task of `source` across the workers; outcomes go only to `opts.onResult` (nothing
+   * is kept per task). Rejects with the first error, once no batch of the job is in flight.
+   */
+  run(source: TaskSource, opts: HashManyOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new DvxError("USAGE", "hash pool is closed"));
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(abortedError(signal));
-    if (tasks.length === 0) return Promise.resolve([]);
-    return new Promise<HashOutcome[]>((resolve, reject) => {
+    if (source.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
       const onAbort = () => this.stopJob(job, abortedError(signal));
       const job: Job = {
-        tasks,
-        results: new Array<HashOutcome | undefined>(tasks.length),
+        source,
         abort: new Int32Array(new SharedArrayBuffer(4)),
         sink: opts.sink,
         opts,
@@ -144,9 +170,9 @@ export class HashPool {
         error: undefined,
         stopped: false,
         settled: false,
-        settle: (err, res) => {
+        settle: (err) => {
           signal?.removeEventListener("abort", onAbort);
-          if (err === undefined) resolve(res!);
+          if (err === undefined) resolve();
           else reject(err);
         },
       };
@@ -169,16 +195,17 @@ export class HashPool {
       cur = [];
       bytes = 0;
     };
-    job.tasks.forEach((t, i) => {
-      const size = t.sizeHint ?? 0;
+    const n = job.source.length;
+    for (let i = 0; i < n; i++) {
+      const size = job.source.sizeHint(i);
       if (size >= BATCH_BYTES) {
         out.push({ id: this.nextId++, job, indices: [i], cost: size + FILE_COST_BYTES });
-        return;
+        continue;
       }
       if (cur.length >= BATCH_FILES || bytes + size > BATCH_BYTES) flush();
       cur.push(i);
       bytes += size;
-    });
+    }
     flush();
     return out;
   }
@@ -212,7 +239,7 @@ export class HashPool {
         const job = batch.job;
         const req: WorkerRequest = {
           id: batch.id,
-          tasks: batch.indices.map((i) => job.tasks[i]!),
+          tasks: batch.indices.map((i) => job.source.task(i)),
           ...(job.sink ? { sink: job.sink } : {}),
           abort: job.abort.buffer as SharedArrayBuffer,
         };
@@ -245,7 +272,6 @@ export class HashPool {
           if (!job.stopped) this.stopJob(job, deserializeError(r.error));
           return;
         }
-        job.results[index] = r;
         if (!job.stopped) job.opts.onResult?.(index, r);
       });
     }
@@ -267,7 +293,7 @@ export class HashPool {
       job.settle(job.error);
     } else if (job.pendingBatches === 0) {
       job.settled = true;
-      job.settle(undefined, job.results as HashOutcome[]);
+      job.settle(undefined);
     }
   }
 

@@ -7,14 +7,15 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { hashFiles } from "../cache/ingest.js";
+import { hashEach, hashFiles } from "../cache/ingest.js";
 import { DvxError } from "../errors.js";
-import { manifestOid, parseManifest, serializeManifest, type ManifestEntry } from "../formats/dirManifest.js";
+import { manifestOid, parseManifest, writeManifest, type ManifestEntry } from "../formats/dirManifest.js";
 import { compareCodePoints } from "../formats/pyjson.js";
 import type { HashName } from "../odb/oid.js";
 import type { RepoContext } from "./context.js";
 import { loadIgnoreRules } from "./ignore.js";
-import { statFollow, statOf, walkDir, type WalkedFile } from "./walk.js";
+import type { FileList } from "./fileList.js";
+import { statFollow, statOf, walkList } from "./walk.js";
 
 export interface BuiltOutput {
   exists: boolean;
@@ -23,10 +24,8 @@ export interface BuiltOutput {
   size?: number;
   nfiles?: number;
   isexec?: boolean;
-  /** directory outputs: the manifest entries (sorted) and the files they came from */
+  /** directory outputs: the manifest entries (sorted); built when first read */
   entries?: ManifestEntry[];
-  files?: WalkedFile[];
-  manifestBytes?: Buffer;
 }
 
 export async function buildOutput(
@@ -52,27 +51,42 @@ export async function buildOutput(
     if (rel && rules.isIgnored(rel, true)) {
       throw new DvxError("IGNORED_PATH", `${rel}: path is ignored by .dvcignore`, { data: { path: rel } });
     }
-    const files = walkDir(abs, rel, rules);
+    const files = walkList(abs, rel, rules);
     const fingerprint = walkFingerprint(files);
     if (opts.oidOnly) {
       const rec = ctx.state.getDir(abs, hashName, fingerprint);
       if (rec) return { exists: true, isDir: true, ...rec };
     }
-    const results = await hashFiles(
-      files.map((f) => ({ absPath: f.abs, stat: f.stat })),
+    // Kept per file until the manifest is written: the walk (compact) and the md5 strings.
+    const md5s = new Array<string>(files.length);
+    let size = 0;
+    let allInState = true;
+    await hashEach(
+      files,
       { state: ctx.state, hashName, cache: opts.store ? ctx.cache : undefined, backend: ctx.backend, onHashed: () => void ctx.stats.hashed++, onProgress: ctx.onProgress, signal: ctx.signal },
+      (i, r) => {
+        md5s[i] = r.md5;
+        size += r.size;
+        if (!r.inState) allInState = false;
+      },
     );
-    const entries: ManifestEntry[] = files.map((f, i) => ({ relpath: f.rel, md5: results[i]!.md5 }));
-    const manifestBytes = serializeManifest(entries);
+    const order = manifestOrder(files);
+    let manifestBytes: Buffer | undefined = writeManifest(order.length, (k) => files.rel(order[k]!), (k) => md5s[order[k]!]!);
     const oid = manifestOid(manifestBytes);
     if (opts.store) await ctx.cache.addBytes(manifestBytes, hashName, { isDir: true });
-    let size = 0;
-    for (const r of results) size += r.size;
+    manifestBytes = undefined;
     // Recorded only when state holds every file's hash for exactly the stat walked (racy files
     // never get in): then the record is as safe as the per-file entries it stands for.
-    if (results.every((r) => r.inState)) ctx.state.setDir(abs, hashName, fingerprint, { oid, size, nfiles: files.length });
-    entries.sort((a, b) => compareCodePoints(a.relpath, b.relpath)); // the manifest's own order
-    return { exists: true, isDir: true, oid, size, nfiles: files.length, entries, files, manifestBytes };
+    if (allInState) ctx.state.setDir(abs, hashName, fingerprint, { oid, size, nfiles: files.length });
+    const out: BuiltOutput = { exists: true, isDir: true, oid, size, nfiles: files.length };
+    // add and commit read the entries only to relink (hardlink/symlink caches); 200,000 entry
+    // objects are not built unless someone asks.
+    let entries: ManifestEntry[] | undefined;
+    Object.defineProperty(out, "entries", {
+      enumerable: true,
+      get: () => (entries ??= Array.from(order, (i) => ({ relpath: files.rel(i), md5: md5s[i]! }))),
+    });
+    return out;
   }
   if (!st.isFile()) {
     throw new DvxError("USAGE", `${rel}: not a regular file or directory`, { data: { path: rel } });
@@ -119,11 +133,11 @@ export function existsSyncSafe(p: string): boolean {
  * A digest of what state would compare for every walked file (relative path, inode, size,
  * mtime_ns), in walk order: equal digests mean every per-file state lookup would hit again.
  */
-function walkFingerprint(files: readonly WalkedFile[]): string {
+function walkFingerprint(files: FileList): string {
   const h = createHash("md5");
   let chunk = "";
-  for (const f of files) {
-    chunk += `${f.rel}\0${f.stat.ino}\0${f.stat.size}\0${f.stat.mtimeNs}\n`;
+  for (let i = 0; i < files.length; i++) {
+    chunk += `${files.rel(i)}\0${files.ino(i)}\0${files.size(i)}\0${files.mtimeNs(i)}\n`;
     if (chunk.length > 65536) {
       h.update(chunk);
       chunk = "";
@@ -131,4 +145,14 @@ function walkFingerprint(files: readonly WalkedFile[]): string {
   }
   h.update(chunk);
   return `${files.length}:${h.digest("hex")}`;
+}
+
+/** File indices in the manifest's order (relpaths by code point). */
+function manifestOrder(files: FileList): Uint32Array {
+  // The relpaths are made once for the sort (and dropped after), not twice per comparison.
+  const rels = new Array<string>(files.length);
+  for (let i = 0; i < files.length; i++) rels[i] = files.rel(i);
+  const order = new Uint32Array(files.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => compareCodePoints(rels[a]!, rels[b]!));
 }

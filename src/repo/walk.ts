@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DvxError } from "../errors.js";
 import type { IgnoreRules } from "../formats/ignorePatterns.js";
+import { FileList } from "./fileList.js";
 
 export interface FileStat {
   ino: bigint;
@@ -58,7 +59,17 @@ export function statFollow(abs: string): fs.BigIntStats | undefined {
  * and is used to match ignore rules, which are repo-relative.
  */
 export function walkDir(absDir: string, repoRelDir: string, rules: IgnoreRules | undefined): WalkedFile[] {
-  const out: WalkedFile[] = [];
+  const list = walkList(absDir, repoRelDir, rules);
+  const out = new Array<WalkedFile>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    out[i] = { rel: list.rel(i), abs: list.absPath(i), stat: { ino: list.ino(i), size: list.size(i), mtimeNs: list.mtimeNs(i), mode: list.mode(i) } };
+  }
+  return out;
+}
+
+/** {@link walkDir} into a compact {@link FileList} (same files, same order). */
+export function walkList(absDir: string, repoRelDir: string, rules: IgnoreRules | undefined): FileList {
+  const out = new FileList(absDir);
   const stack: string[] = [""];
   while (stack.length) {
     const relDir = stack.pop()!;
@@ -70,6 +81,7 @@ export function walkDir(absDir: string, repoRelDir: string, rules: IgnoreRules |
       if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
       throw e;
     }
+    let dirIndex = -1; // registered on its first file: most directories of a deep tree hold none
     for (const ent of entries) {
       const rel = relDir ? `${relDir}/${ent.name}` : ent.name;
       const repoRel = repoRelDir ? `${repoRelDir}/${rel}` : rel;
@@ -98,7 +110,8 @@ export function walkDir(absDir: string, repoRelDir: string, rules: IgnoreRules |
         });
       }
       st ??= fs.statSync(abs, { bigint: true });
-      out.push({ rel, abs, stat: statOf(st) });
+      if (dirIndex < 0) dirIndex = out.addDir(relDir);
+      out.push(dirIndex, ent.name, st.ino, Number(st.size), st.mtimeNs, Number(st.mode));
     }
   }
   return out;
