@@ -70,10 +70,11 @@ export function walkDir(absDir: string, repoRelDir: string, rules: IgnoreRules |
 /** {@link walkDir} into a compact {@link FileList} (same files, same order). */
 export function walkList(absDir: string, repoRelDir: string, rules: IgnoreRules | undefined): FileList {
   const out = new FileList(absDir);
+  const root = path.normalize(absDir);
   const stack: string[] = [""];
   while (stack.length) {
     const relDir = stack.pop()!;
-    const dirAbs = relDir ? path.join(absDir, relDir) : absDir;
+    const dirAbs = relDir ? path.join(root, relDir) : root;
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dirAbs, { withFileTypes: true });
@@ -81,11 +82,14 @@ export function walkList(absDir: string, repoRelDir: string, rules: IgnoreRules 
       if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
       throw e;
     }
+    // Paths are built by concatenation, not path.join: readdir names hold no separators or dots
+    // to normalise, and this loop runs once per file (status of 20,000 files spent 26 ms in join).
+    const absPrefix = dirAbs.endsWith("/") ? dirAbs : `${dirAbs}/`;
+    const relPrefix = relDir ? `${relDir}/` : "";
+    const repoRelPrefix = repoRelDir ? `${repoRelDir}/${relPrefix}` : relPrefix;
     let dirIndex = -1; // registered on its first file: most directories of a deep tree hold none
     for (const ent of entries) {
-      const rel = relDir ? `${relDir}/${ent.name}` : ent.name;
-      const repoRel = repoRelDir ? `${repoRelDir}/${rel}` : rel;
-      const abs = path.join(dirAbs, ent.name);
+      const abs = absPrefix + ent.name;
       let isDir = ent.isDirectory();
       let isFile = ent.isFile();
       let st: fs.BigIntStats | undefined;
@@ -97,13 +101,13 @@ export function walkList(absDir: string, repoRelDir: string, rules: IgnoreRules 
         isDir = false;
       }
       if (isDir) {
-        if (rules?.isIgnored(repoRel, true)) continue;
-        if (ent.name === ".dvc" ) continue; // a nested DVC repository is not ours
-        stack.push(rel);
+        if (rules?.isIgnored(repoRelPrefix + ent.name, true)) continue;
+        if (ent.name === ".dvc") continue; // a nested DVC repository is not ours
+        stack.push(relPrefix + ent.name);
         continue;
       }
       if (!isFile) continue; // sockets, fifos, devices
-      if (rules?.isIgnored(repoRel, false)) continue;
+      if (rules?.isIgnored(repoRelPrefix + ent.name, false)) continue;
       if (ent.name === ".dvcignore") {
         throw new DvxError("MALFORMED_FILE", `${abs}: a .dvcignore inside a tracked directory is not allowed (move its patterns to a parent .dvcignore)`, {
           data: { file: abs },
