@@ -13,6 +13,7 @@ import { manifestOid, parseManifest, writeManifest, type ManifestEntry } from ".
 import { compareCodePoints } from "../formats/pyjson.js";
 import type { HashName } from "../odb/oid.js";
 import type { RepoContext } from "./context.js";
+import { cacheStamp, knownComplete, recordComplete } from "./cacheComplete.js";
 import { loadIgnoreRules } from "./ignore.js";
 import type { FileList } from "./fileList.js";
 import { statFollow, statOf, walkList } from "./walk.js";
@@ -53,10 +54,15 @@ export async function buildOutput(
     }
     const files = walkList(abs, rel, rules);
     const fingerprint = walkFingerprint(files);
-    if (opts.oidOnly) {
-      const rec = ctx.state.getDir(abs, hashName, fingerprint);
-      if (rec) return { exists: true, isDir: true, ...rec };
-    }
+    // For add/commit: taken before anything is hashed or stored, so that once the pass has made
+    // the cache hold every object it can be recorded as a proof (cacheComplete.ts).
+    const stamp = opts.store ? cacheStamp(ctx, hashName) : undefined;
+    const rec = opts.oidOnly || opts.store ? ctx.state.getDir(abs, hashName, fingerprint) : undefined;
+    if (rec && opts.oidOnly) return { exists: true, isDir: true, ...rec };
+    // add/commit of a directory unchanged since its last record, whose objects the cache is known
+    // to hold whole: nothing to read, hash or store. Not with hardlink/symlink caches, whose
+    // relinking needs the entries.
+    if (rec && opts.store && !linksIntoCache(ctx) && knownComplete(ctx, rec.oid, hashName, stamp)) return { exists: true, isDir: true, ...rec };
     // Kept per file until the manifest is written: the walk (compact) and the md5 strings.
     const md5s = new Array<string>(files.length);
     let size = 0;
@@ -73,7 +79,10 @@ export async function buildOutput(
     const order = manifestOrder(files);
     let manifestBytes: Buffer | undefined = writeManifest(order.length, (k) => files.rel(order[k]!), (k) => md5s[order[k]!]!);
     const oid = manifestOid(manifestBytes);
-    if (opts.store) await ctx.cache.addBytes(manifestBytes, hashName, { isDir: true });
+    if (opts.store) {
+      await ctx.cache.addBytes(manifestBytes, hashName, { isDir: true });
+      recordComplete(ctx, oid, hashName, stamp); // every object was found or stored in this pass
+    }
     manifestBytes = undefined;
     // Recorded only when state holds every file's hash for exactly the stat walked (racy files
     // never get in): then the record is as safe as the per-file entries it stands for.
@@ -101,6 +110,12 @@ export async function buildOutput(
   });
   const isexec = (Number(st.mode) & 0o111) !== 0;
   return { exists: true, isDir: false, oid: r!.md5, size: r!.size, isexec };
+}
+
+/** Whether add/commit replace workspace files by links into the cache (and so need the entries). */
+function linksIntoCache(ctx: RepoContext): boolean {
+  const first = ctx.cache.linkTypes[0];
+  return first === "hardlink" || first === "symlink";
 }
 
 /** Reads and validates a `.dir` manifest from the cache, or undefined when it is not there. */

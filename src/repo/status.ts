@@ -8,39 +8,32 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { odbStamp, type OdbStamp } from "../cache/odbStamp.js";
 import { parseDvcLock, type LockEntry } from "../formats/dvcLock.js";
 import { parseDvcYaml } from "../formats/dvcYaml.js";
 import { buildOutput, loadManifest } from "./buildOutput.js";
+import { cacheStamp, knownComplete, recordComplete, type StampMemo } from "./cacheComplete.js";
 import type { RepoContext } from "./context.js";
-import type { HashName } from "../odb/oid.js";
 import { isExternalPath, joinInRepo, type Output } from "./outputs.js";
 
 export type OutStatus = "not in cache" | "deleted" | "modified" | "new";
 export type StatusResult = Record<string, Array<{ "changed outs"?: Record<string, OutStatus>; "changed deps"?: Record<string, OutStatus> } | string>>;
 
-/** Stamps of the object directories, taken once per command (odbStamp.ts). */
-export type StampMemo = Map<HashName, OdbStamp | undefined>;
-
 /**
- * Whether the cache holds everything the output needs (the `.dir` and every file in it).
- * Proving it for a directory means parsing its manifest and listing the cache, so a proof is
- * remembered in state under the cache's membership stamp and reused while the stamp is unchanged.
+ * Whether the cache holds everything the output needs (the `.dir` and every file in it). A
+ * directory's proof (its manifest parsed, the cache listed) is remembered (cacheComplete.ts).
  */
 export async function outputInCache(ctx: RepoContext, out: Output, stamps: StampMemo = new Map()): Promise<boolean> {
   if (!out.md5) return false;
   if (!out.md5.endsWith(".dir")) return ctx.cache.exists(out.md5, out.hashName);
-  if (!stamps.has(out.hashName)) stamps.set(out.hashName, odbStamp(ctx.cache.odbDir(out.hashName)));
-  const stamp = stamps.get(out.hashName);
+  const stamp = cacheStamp(ctx, out.hashName, stamps);
   if (!stamp) return false; // no object directory: nothing is cached
-  const objPath = ctx.cache.objectPath(out.md5, out.hashName);
-  if (ctx.state.getCompleteStamp(objPath) === stamp.value) return true;
+  if (knownComplete(ctx, out.md5, out.hashName, stamp)) return true;
   if (!(await ctx.cache.exists(out.md5, out.hashName))) return false;
   const manifest = await loadManifest(ctx, out.md5, out.hashName);
   if (!manifest) return false;
   const wanted = new Set(manifest.map((e) => e.md5));
   if (ctx.cache.existingSync(wanted, out.hashName).size !== wanted.size) return false;
-  if (!stamp.racy) ctx.state.setCompleteStamp(objPath, stamp.value);
+  recordComplete(ctx, out.md5, out.hashName, stamp);
   return true;
 }
 
