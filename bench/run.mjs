@@ -322,7 +322,8 @@ async function main() {
   const benchDir = resolve(process.env.DVX_BENCH_DIR || "/tmp/dvx-bench");
   mkdirSync(benchDir, { recursive: true });
   const peers = peerPaths();
-  let dvxCli = join(ROOT, "dist", "cli", "main.js");
+  // the executable package.json names (the CommonJS launcher, which hands commands to main.js)
+  let dvxCli = join(ROOT, "dist", "cli", "dvx.cjs");
   if (opts.tools.includes("dvx") && !existsSync(dvxCli)) die(`${dvxCli} is missing: run \`npm run build\` first`);
   if (!existsSync(GNU_TIME)) die(`${GNU_TIME} (GNU time) is required for peak RSS`);
   if (opts.tools.includes("dvc") && !(peers.dvc && existsSync(peers.dvc))) {
@@ -343,7 +344,7 @@ async function main() {
     sh("cp", ["-r", join(ROOT, "dist"), join(snap, "dist")]);
     sh("cp", [join(ROOT, "package.json"), join(snap, "package.json")]);
     symlinkSync(join(ROOT, "node_modules"), join(snap, "node_modules"));
-    dvxCli = join(snap, "dist", "cli", "main.js");
+    dvxCli = join(snap, "dist", "cli", "dvx.cjs");
   }
   const env = { ...process.env, ...dvcHome(runWork) };
   delete env.CI; // no CI-specific behaviour in the tools under test

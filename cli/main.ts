@@ -4,38 +4,9 @@
  * demand (so `dvx --help` never loads the data layer, ink or the cloud SDKs).
  */
 import { parseArgs } from "node:util";
-import { COMMANDS, COMMON_FLAGS, findCommand, suggest, type CommandSpec, type FlagSpec } from "./spec.js";
+import { COMMANDS, COMMON_FLAGS, findCommand, suggest, type FlagSpec } from "./spec.js";
 import { EXIT, printError, type CommandContext } from "./context.js";
-
-const VERSION = "0.1.0";
-
-const shown = (c: CommandSpec) => c.display ?? c.name;
-
-function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => shown(c).length));
-  return [
-    "dvx: DVC-compatible data versioning for Node (byte-compatible with DVC 3.x repositories and remotes)",
-    "",
-    "usage: dvx <command> [options]",
-    "",
-    "commands:",
-    ...COMMANDS.map((c) => `  ${shown(c).padEnd(width)}  ${c.summary}`),
-    "",
-    "Run 'dvx <command> --help' for a command's options.",
-    "",
-  ].join("\n");
-}
-
-function flagNames(f: FlagSpec): string {
-  return `${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.arg ? ` ${f.arg}` : ""}${f.values ? `[=${f.values.join("|")}]` : ""}`;
-}
-
-export function commandHelp(c: CommandSpec): string {
-  const flags = [...c.flags, ...COMMON_FLAGS];
-  const width = Math.max(26, ...flags.map((f) => flagNames(f).length));
-  const lines = flags.map((f) => `  ${flagNames(f).padEnd(width)} ${f.help}`);
-  return [`usage: ${c.usage}`, "", c.summary, "", "options:", ...lines, "", `example: ${c.example}`, ""].join("\n");
-}
+import { commandHelp, DATA_HELP, mainHelp, shown, VERSION } from "./help.js";
 
 /** `--flag=VALUE` for boolean flags that take an optional value (FlagSpec.values). */
 function optionalValues(args: string[], flags: FlagSpec[]): string[] {
@@ -71,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   if (name === "data" && rest[0] !== "status") {
     const sub = rest[0];
     if (sub === undefined || sub === "--help" || sub === "-h") {
-      process.stdout.write("usage: dvx data status [options]\n\nCommands related to data management.\n\ncommands:\n  status  Show changes between the last git commit, the .dvc files and the workspace\n");
+      process.stdout.write(DATA_HELP);
       return sub === undefined ? EXIT.USAGE : EXIT.OK;
     }
     const s = suggest(sub, ["status"]);

@@ -3,7 +3,7 @@
 # local-directory remote, then get the exact bytes back in a fresh clone. No cloud account needed.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-dvx() { node "$here/dist/cli/main.js" "$@"; }
+dvx() { node "$here/dist/cli/dvx.cjs" "$@"; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/dvx-demo-XXXXXX")"
 echo "demo workspace: $work"
 cd "$work"

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { CLI, REPO_ROOT, tmpDir } from "../helpers/cli.js";
+import { MAIN, REPO_ROOT, tmpDir } from "../helpers/cli.js";
 import { interactiveEnv } from "./terminal.js";
 import { repoWithFiles } from "./setup.js";
 
@@ -83,7 +83,7 @@ ${cjsCache}`,
 describe("the CLI's fast paths", () => {
   it("dvx --help and dvx <command> --help load no data layer, ink, React or SDK", () => {
     for (const args of [["--help"], ["push", "--help"], ["--version"]]) {
-      const mods = loadedModules(`process.argv.splice(2, 0, ...${JSON.stringify(args)}); await import(${JSON.stringify(CLI)});\n`);
+      const mods = loadedModules(`process.argv.splice(2, 0, ...${JSON.stringify(args)}); await import(${JSON.stringify(MAIN)});\n`);
       expect(mods.some((m) => m.endsWith("/dist/cli/main.js"))).toBe(true);
       for (const re of FORBIDDEN.slice(0, -1)) expect(mods.filter((m) => re.test(m)), `${args.join(" ")}: ${re}`).toEqual([]);
       expect(mods.filter((m) => /\/dist\/src\/|better-sqlite3/.test(m)), args.join(" ")).toEqual([]);
@@ -93,7 +93,7 @@ describe("the CLI's fast paths", () => {
   it("a data command with stderr on a pipe (no CI) shows plain progress and never loads ink or React", () => {
     const { dir } = repoWithFiles(300);
     for (const args of [["push"], ["status"], ["fetch"], ["checkout", "-f"], ["gc", "-w", "-f"]]) {
-      const mods = loadedModules(`process.chdir(${JSON.stringify(dir)}); process.argv.splice(2, 0, ...${JSON.stringify(args)}); await import(${JSON.stringify(CLI)});\n`, [], interactiveEnv({ DVX_TEST_PROGRESS_DELAY_MS: "1" }));
+      const mods = loadedModules(`process.chdir(${JSON.stringify(dir)}); process.argv.splice(2, 0, ...${JSON.stringify(args)}); await import(${JSON.stringify(MAIN)});\n`, [], interactiveEnv({ DVX_TEST_PROGRESS_DELAY_MS: "1" }));
       expect(mods.some((m) => m.endsWith("/dist/cli/progress/plain.js")), args.join(" ")).toBe(true);
       for (const re of FORBIDDEN.slice(0, 4)) expect(mods.filter((m) => re.test(m)), `${args.join(" ")}: ${re}`).toEqual([]);
       expect(mods.filter((m) => /\/dist\/cli\/progress\/(live|ink|inkWorker)\.js$/.test(m)), args.join(" ")).toEqual([]);

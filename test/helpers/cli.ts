@@ -1,6 +1,7 @@
 /**
- * Drives the BUILT CLI (dist/cli/main.js, built by `npm test` before vitest runs) in temporary
- * git repositories, exactly as a user would.
+ * Drives the BUILT CLI (the `dvx` executable dist/cli/dvx.cjs, which hands everything but help
+ * texts to dist/cli/main.js; built by `npm test` before vitest runs) in temporary git
+ * repositories, exactly as a user would.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -9,7 +10,10 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const CLI = path.join(REPO_ROOT, "dist/cli/main.js");
+/** What package.json's `bin` names: the CommonJS launcher. */
+export const CLI = path.join(REPO_ROOT, "dist/cli/dvx.cjs");
+/** The ES module entry the launcher hands over to (module-loading tests import it directly). */
+export const MAIN = path.join(REPO_ROOT, "dist/cli/main.js");
 
 export interface RunResult {
   code: number;

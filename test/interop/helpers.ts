@@ -16,7 +16,7 @@ import { gcsPeer, makeBucket, runDvc, s3Peer, scratchDir, skipReason } from "../
 export { sh };
 
 /**
- * The built CLI (`dist/cli/main.js`, as test/helpers/cli.ts runs it). DVX_INTEROP_CLI may name
+ * The built CLI (`dist/cli/dvx.cjs`, as test/helpers/cli.ts runs it). DVX_INTEROP_CLI may name
  * another build of the same tree: the tree is shared, and a concurrent `tsc` leaves `dist/` half
  * written for a while.
  */
