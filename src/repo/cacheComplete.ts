@@ -31,3 +31,21 @@ export function knownComplete(ctx: RepoContext, dirOid: string, hashName: HashNa
 export function recordComplete(ctx: RepoContext, dirOid: string, hashName: HashName, stamp: OdbStamp | undefined): void {
   if (stamp && !stamp.racy) ctx.state.setCompleteStamp(ctx.cache.objectPath(dirOid, hashName), stamp.value);
 }
+
+/** Beyond the racy window of directories modified a moment ago (odbStamp.ts: 100 ms). */
+const RACY_WAIT_MS = 150;
+
+/**
+ * After a pass that wrote objects: wait until the object directories' mtimes are out of the racy
+ * window, take a fresh stamp, then prove (one listing of the cache) that `dirOid` and `fileOids`
+ * are all there, and record that under the fresh stamp.
+ */
+export async function proveAfterStore(ctx: RepoContext, dirOid: string, hashName: HashName, fileOids: Iterable<string>): Promise<void> {
+  await new Promise((r) => setTimeout(r, RACY_WAIT_MS));
+  const stamp = cacheStamp(ctx, hashName);
+  if (!stamp || stamp.racy) return; // someone else is writing to the cache: leave it to status
+  const wanted = new Set(fileOids);
+  wanted.add(dirOid);
+  if (ctx.cache.existingSync(wanted, hashName).size !== wanted.size) return;
+  recordComplete(ctx, dirOid, hashName, stamp);
+}

@@ -75,6 +75,21 @@ describe("dvx status: the remembered proof that the cache holds a directory", ()
     expect(json(dvx(["status", "--json"], { cwd: dir }))).toEqual({ "data.dvc": [{ "changed outs": { data: "not in cache" } }] });
   });
 
+  it("is recorded by an add of 1,000 files or more (after waiting out the racy window), not of fewer", () => {
+    for (const [n, recorded] of [[1200, true], [50, false]] as const) {
+      const dir = tmpRepo();
+      const files: Record<string, string> = {};
+      for (let i = 0; i < n; i++) files[`data/d${i % 10}/f${i}`] = `${i}\n`;
+      writeTree(dir, files);
+      expect(dvx(["add", "data"], { cwd: dir }).code).toBe(0);
+      // a manifest rewritten in place is only passed over when a recorded proof is used
+      const manifest = dirObject(dir);
+      fs.chmodSync(manifest, 0o644);
+      fs.writeFileSync(manifest, "garbage");
+      expect(json(dvx(["status", "--json"], { cwd: dir })), `${n} files`).toEqual(recorded ? {} : { "data.dvc": [{ "changed outs": { data: "not in cache" } }] });
+    }
+  });
+
   it("is not recorded while the cache was just modified (racy), so a later change is always seen", () => {
     const dir = tmpRepo();
     writeTree(dir, { "data/a": "a", "data/b": "b" });
