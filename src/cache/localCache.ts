@@ -133,6 +133,15 @@ export class LocalCache {
     this.linkTypes = opts.linkTypes?.length ? [...opts.linkTypes] : ["reflink", "copy"];
   }
 
+  /**
+   * Whether add/commit replace workspace files by links into the cache (hardlink or symlink first
+   * in cache.type): they then relink every file, and so need a directory's entries.
+   */
+  get linksWorkspaceFiles(): boolean {
+    const first = this.linkTypes[0];
+    return first === "hardlink" || first === "symlink";
+  }
+
   odbDir(hashName: HashName): string {
     const p = odbPrefix(hashName);
     return p ? join(this.root, ...p.split("/")) : this.root;

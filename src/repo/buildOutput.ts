@@ -62,7 +62,7 @@ export async function buildOutput(
     // add/commit of a directory unchanged since its last record, whose objects the cache is known
     // to hold whole: nothing to read, hash or store. Not with hardlink/symlink caches, whose
     // relinking needs the entries.
-    if (rec && opts.store && !linksIntoCache(ctx) && knownComplete(ctx, rec.oid, hashName, stamp)) return { exists: true, isDir: true, ...rec };
+    if (rec && opts.store && !ctx.cache.linksWorkspaceFiles && knownComplete(ctx, rec.oid, hashName, stamp)) return { exists: true, isDir: true, ...rec };
     // Kept per file until the manifest is written: the walk (compact) and the md5 strings.
     const md5s = new Array<string>(files.length);
     let size = 0;
@@ -123,12 +123,6 @@ export async function buildOutput(
  * (0.3 s at 20,000 files). Below, the wait would cost more than it saves.
  */
 const PROVE_AFTER_STORE_MIN_FILES = 1000;
-
-/** Whether add/commit replace workspace files by links into the cache (and so need the entries). */
-function linksIntoCache(ctx: RepoContext): boolean {
-  const first = ctx.cache.linkTypes[0];
-  return first === "hardlink" || first === "symlink";
-}
 
 /** Reads and validates a `.dir` manifest from the cache, or undefined when it is not there. */
 export async function loadManifest(ctx: RepoContext, oid: string, hashName: HashName): Promise<ManifestEntry[] | undefined> {

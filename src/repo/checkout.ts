@@ -272,8 +272,7 @@ export async function checkoutOutput(ctx: RepoContext, out: Output, opts: Checko
  * replace workspace files by links into the cache. With reflink/copy nothing visible changes.
  */
 export async function relinkOutput(ctx: RepoContext, rel: string, saved: SavedOutput): Promise<void> {
-  const first = ctx.cache.linkTypes[0];
-  if (first !== "hardlink" && first !== "symlink") return;
+  if (!ctx.cache.linksWorkspaceFiles) return;
   if (!saved.built.isDir) {
     await ctx.cache.checkoutFile(saved.md5, saved.hashName, path.join(ctx.root, rel), { isexec: saved.isexec });
     return;

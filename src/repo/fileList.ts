@@ -83,20 +83,19 @@ export class FileList {
 
   private grow(): void {
     const n = this.dirOf.length * 2;
-    const dirOf = new Uint32Array(n);
-    dirOf.set(this.dirOf);
-    this.dirOf = dirOf;
-    const inos = new BigUint64Array(n);
-    inos.set(this.inos);
-    this.inos = inos;
-    const mtimes = new BigInt64Array(n);
-    mtimes.set(this.mtimes);
-    this.mtimes = mtimes;
-    const sizes = new Float64Array(n);
-    sizes.set(this.sizes);
-    this.sizes = sizes;
-    const modes = new Uint32Array(n);
-    modes.set(this.modes);
-    this.modes = modes;
+    this.dirOf = grown(this.dirOf, n);
+    this.inos = grown(this.inos, n);
+    this.mtimes = grown(this.mtimes, n);
+    this.sizes = grown(this.sizes, n);
+    this.modes = grown(this.modes, n);
   }
+}
+
+type Column = Uint32Array | BigUint64Array | BigInt64Array | Float64Array;
+
+/** A copy of `a` with room for `n` elements. */
+function grown<T extends Column>(a: T, n: number): T {
+  const b = new (a.constructor as new (length: number) => T)(n);
+  (b as { set(src: T): void }).set(a);
+  return b;
 }
